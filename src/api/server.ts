@@ -1,0 +1,73 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { GatewayError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { Authenticator } from '../shared/types.js';
+import { createAuthGuards, type AccessDeniedListener, type AuthGuards } from './auth.js';
+import { sendProblem, toProblem } from './problem.js';
+import { healthRoutes, type HealthService } from './routes/health.js';
+
+export interface ApiDependencies {
+  logger: Logger;
+  authenticator: Authenticator;
+  onAccessDenied?: AccessDeniedListener;
+  health: HealthService;
+}
+
+export interface ApiOptions {
+  version: string;
+  /** Largest request body accepted by JSON routes, in bytes. */
+  bodyLimit?: number;
+  rateLimitPerMinute?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    guards: AuthGuards;
+  }
+}
+
+/** Builds the HTTP API; never listens (main/app own the process). Tests call `inject()`. */
+export async function buildServer(deps: ApiDependencies, options: ApiOptions): Promise<FastifyInstance> {
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'api' });
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    connectionTimeout: 30_000,
+    requestTimeout: 120_000,
+    keepAliveTimeout: 10_000,
+    disableRequestLogging: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  });
+  app.decorate('guards', createAuthGuards(deps.authenticator, deps.onAccessDenied));
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:', 'blob:'], connectSrc: ["'self'"], styleSrc: ["'self'"], scriptSrc: ["'self'"] },
+    },
+  });
+  await app.register(rateLimit, { max: options.rateLimitPerMinute ?? 600, timeWindow: '1 minute' });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'privacy-gateway API', version: options.version },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.setErrorHandler((error, request, reply) => {
+    const problem = toProblem(error);
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: problem.code, status: problem.status }, 'request refused');
+    return sendProblem(request, reply, problem);
+  });
+  app.setNotFoundHandler({ preHandler: app.rateLimit({ max: 120, timeWindow: '1 minute' }) }, (request, reply) => {
+    const route = `${request.method} ${request.url.split('?')[0] ?? ''}`;
+    return sendProblem(request, reply, toProblem(new GatewayError('PGW_ERR_NOT_FOUND', `no route ${route}`)));
+  });
+
+  await app.register(healthRoutes, { service: deps.health });
+  return app;
+}

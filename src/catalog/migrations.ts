@@ -1,0 +1,8 @@
+/** A named schema change. Names are unique and never reused; order in MIGRATIONS is the apply order. */
+export interface Migration {
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** Each module of the catalog appends its migrations here (a new entry per change, never an edit). */
+export const MIGRATIONS: readonly Migration[] = [];

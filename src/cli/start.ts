@@ -1,0 +1,23 @@
+import closeWithGrace from 'close-with-grace';
+import { createGateway } from '../app.js';
+import { loadConfig } from '../config/load.js';
+import { createLogger } from '../shared/logger.js';
+import { CONFIG_FLAGS, configOverrides, parseCommandArgs, type CommandIo } from './common.js';
+
+export async function runStart(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs(argv, CONFIG_FLAGS);
+  const config = loadConfig({ overrides: configOverrides(values) });
+  const logger = createLogger({ level: config.log.level });
+  const gateway = createGateway(config, logger);
+  const { url } = await gateway.start();
+  io.stdout.write(`privacy-gateway listening on ${url} (data in ${config.dataDir})\n`);
+  logger.info({ url, dataDir: config.dataDir }, 'gateway started');
+  return new Promise<number>((resolve) => {
+    closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+      if (err) logger.error({ err }, 'stopping after an unexpected error');
+      else logger.info({ signal }, 'stopping');
+      await gateway.stop();
+      resolve(err ? 1 : 0);
+    });
+  });
+}

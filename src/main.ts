@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { describeError } from './shared/errors.js';
+import { processIo, type CommandIo } from './cli/common.js';
+
+type CommandRunner = (argv: string[], io: CommandIo) => Promise<number>;
+
+/** Commands load lazily so that `redact` never pays for the API and `start` never for eval. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandRunner> }> = {
+  start: { summary: 'run the gateway (API, cameras, sensors, uplink)', load: async () => (await import('./cli/start.js')).runStart },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(16)} ${command.summary}`);
+  return ['usage: privacy-gateway <command> [options]', '', 'commands:', ...lines, ''].join('\n');
+}
+
+export async function runCli(argv: string[], io: CommandIo = processIo): Promise<number> {
+  const [name = 'start', ...rest] = argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage());
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`privacy-gateway: unknown command '${name}'\n${usage()}`);
+    return 2;
+  }
+  try {
+    const run = await command.load();
+    return await run(rest, io);
+  } catch (error) {
+    io.stderr.write(`privacy-gateway ${name}: ${describeError(error)}\n`);
+    return 1;
+  }
+}
+
+const entryPath = process.argv[1];
+const isEntry = entryPath !== undefined && import.meta.url === pathToFileURL(realpathSync(entryPath)).href;
+if (isEntry) {
+  runCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`privacy-gateway: ${describeError(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,60 @@
+/**
+ * Contracts between modules. A module that needs another's service depends on one of these ports;
+ * only `app.ts` connects a port to the concrete class that implements it.
+ */
+
+/** One event for the hash-chained audit log (P7). `append` throws PGW_ERR_AUDIT_UNAVAILABLE when it cannot write. */
+export interface AuditEvent {
+  /** Who did it: a principal's subject, or `system:<component>`. */
+  readonly actor: string;
+  readonly role?: string;
+  /** Dotted verb, e.g. `access.approve`, `retention.delete`, `auth.failure`. */
+  readonly action: string;
+  /** What it was done to, e.g. `segment:<id>`, `request:<id>`. */
+  readonly object: string;
+  readonly outcome: 'success' | 'failure' | 'denied';
+  /** Case number, purpose, approver, reason, counts; never secrets or raw identifiers. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface AuditPort {
+  append(event: AuditEvent): void;
+}
+
+/** An original (unredacted) segment as cut from the camera's own bitstream; lives in memory only. */
+export interface OriginalSegment {
+  readonly segmentId: string;
+  readonly cameraId: string;
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Container of `data`, e.g. `mp4` (fragmented). */
+  readonly container: string;
+  readonly data: Buffer;
+}
+
+/** Where originals go (P2: the only implementation that writes to disk encrypts first). */
+export interface OriginalsPort {
+  store(segment: OriginalSegment): Promise<{ originalId: string; sha256: string }>;
+}
+
+/** Kinds of artefacts that may leave the box through the uplink (P8). */
+export type OutboxKind = 'segment' | 'sidecar' | 'sensor_record' | 'sensor_aggregate' | 'audit_checkpoint';
+
+export interface OutboxItem {
+  readonly kind: OutboxKind;
+  /** Deterministic idempotency key: artefact id + content hash. Redelivery never duplicates. */
+  readonly key: string;
+  /** Ordering group, e.g. a camera id; sinks that need order deliver a group in enqueue order. */
+  readonly group?: string;
+  /** Small JSON payload (records, sidecars, checkpoints). */
+  readonly body?: Readonly<Record<string, unknown>>;
+  /** Large payloads stay on disk (spool); the outbox stores the path. */
+  readonly filePath?: string;
+  readonly contentType?: string;
+  /** When central storage should delete it (retention carried upstream), ms since epoch. */
+  readonly expiresAt?: number;
+}
+
+export interface OutboxPort {
+  enqueue(item: OutboxItem): void;
+}

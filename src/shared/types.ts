@@ -1,0 +1,21 @@
+/** Cross-module types. Kept here so that modules share contracts without importing each other. */
+
+export const ROLES = ['admin', 'operator', 'investigator', 'approver', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The authenticated caller of an API request or CLI action. */
+export interface Principal {
+  /** Stable subject id from the identity provider (`sub`). */
+  readonly subject: string;
+  readonly roles: readonly Role[];
+  /** Authentication methods (`amr` claim), e.g. `['pwd', 'mfa']`. */
+  readonly authMethods: readonly string[];
+  /** Device tokens (body-worn docks) carry a device id and a narrow scope. */
+  readonly deviceId?: string;
+  readonly scopes: readonly string[];
+}
+
+/** Turns a bearer token (or its absence) into a Principal, or throws a 401 GatewayError. */
+export interface Authenticator {
+  authenticate(authorization: string | undefined, context: { ip: string }): Promise<Principal>;
+}

@@ -1,0 +1,52 @@
+/** Object classes the detectors report. `person`, `vehicle` and `head` guide plate search or head fallback. */
+export type ObjectClass = 'face' | 'plate' | 'person' | 'vehicle' | 'head';
+
+/** An axis-aligned box in pixels, origin top-left. */
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface Detection extends Box {
+  cls: ObjectClass;
+  /** Detector confidence in [0, 1]. */
+  score: number;
+}
+
+/** Packed rgb24, row-major, stride = width * 3. */
+export interface RgbImage {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+/** Which source frame an analysis image came from. */
+export interface FrameInfo {
+  readonly index: number;
+  /** Presentation time in stream milliseconds. */
+  readonly ptsMs: number;
+  readonly sourceWidth: number;
+  readonly sourceHeight: number;
+}
+
+export interface ModelInfo {
+  readonly id: string;
+  readonly sha256: string;
+}
+
+/**
+ * A detector owns its runtime (TF.js WASM, ONNX Runtime) and lives in exactly one worker thread.
+ * Implementations: model profiles (`live`, `thorough`) and test detectors.
+ */
+export interface Detector {
+  /** Profile or implementation id, reported in sidecars and reports. */
+  readonly id: string;
+  readonly models: readonly ModelInfo[];
+  /** The analysis image size it wants for a source frame of this size; the frame loop scales to it. */
+  inputSize(sourceWidth: number, sourceHeight: number): { width: number; height: number };
+  /** Detections in the pixel coordinates of `image`. */
+  detect(image: RgbImage, frame: FrameInfo): Promise<Detection[]>;
+  dispose(): Promise<void>;
+}
