@@ -1,11 +1,14 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { createSecurityStack, type SecurityStack } from './access/security-stack.js';
+import { resolveFfmpegPath } from './access/remux.js';
+import { JwtAuthenticator } from './api/jwt-authenticator.js';
 import { buildServer } from './api/server.js';
 import type { Config } from './config/schema.js';
 import { openCatalog, type CatalogDatabase } from './catalog/database.js';
-import { GatewayError } from './shared/errors.js';
+import { systemClock, type Clock } from './shared/clock.js';
 import type { Logger } from './shared/logger.js';
-import type { Authenticator } from './shared/types.js';
+import type { Principal, Role } from './shared/types.js';
 
 export const GATEWAY_VERSION = '0.1.0';
 
@@ -16,22 +19,59 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-const denyAll: Authenticator = {
-  authenticate: () => Promise.reject(new GatewayError('PGW_ERR_UNAUTHORIZED', 'no identity provider is configured')),
-};
+/** The security components and the HTTP API over an open catalog (used by `start()` and by API tests). */
+export async function composeApi(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase): Promise<{ security: SecurityStack; api: FastifyInstance }> {
+  const security = createSecurityStack({ config, db: catalog, logger, clock, ffmpegPath: resolveFfmpegPath() });
+  await security.start();
+  const audit = security.audit;
+  const authenticator = new JwtAuthenticator({
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+    algorithms: config.auth.algorithms,
+    clockToleranceSec: config.auth.clockToleranceSec,
+    ...(config.auth.jwksFile ? { jwksFile: config.auth.jwksFile } : {}),
+    ...(config.auth.jwksUrl ? { jwksUrl: config.auth.jwksUrl } : {}),
+    localKeys: await security.localJwks(),
+    failureLimit: config.auth.failureLimit,
+    failureWindowMs: config.auth.failureWindowSec * 1000,
+    clock,
+    audit,
+    logger,
+  });
+  const api = await buildServer(
+    {
+      logger,
+      authenticator,
+      onAccessDenied: (principal: Principal, request, needed: readonly Role[]) => {
+        audit.append({
+          actor: principal.subject,
+          role: principal.roles.join(','),
+          action: 'api.forbidden',
+          object: `route:${request.method} ${request.routeOptions.url ?? request.url}`,
+          outcome: 'denied',
+          details: { needed },
+        });
+      },
+      health: { live: () => true, notReady: () => [] },
+      accessRequests: security.accessApi(),
+      audit: security.auditApi(),
+      keys: security.keysApi(),
+    },
+    { version: GATEWAY_VERSION },
+  );
+  return { security, api };
+}
 
 /** Composition root: the only place that knows concrete classes and wires them together. */
-export function createGateway(config: Readonly<Config>, logger: Logger): Gateway {
+export function createGateway(config: Readonly<Config>, logger: Logger, clock: Clock = systemClock): Gateway {
   let catalog: CatalogDatabase | undefined;
+  let security: SecurityStack | undefined;
   let api: FastifyInstance | undefined;
   let stopped = false;
   return {
     async start() {
       catalog = openCatalog(join(config.dataDir, 'catalog.db'));
-      api = await buildServer(
-        { logger, authenticator: denyAll, health: { live: () => true, notReady: () => [] } },
-        { version: GATEWAY_VERSION },
-      );
+      ({ security, api } = await composeApi(config, logger, clock, catalog));
       const url = await api.listen({ host: config.http.host, port: config.http.port });
       return { url };
     },
@@ -39,6 +79,7 @@ export function createGateway(config: Readonly<Config>, logger: Logger): Gateway
       if (stopped) return;
       stopped = true;
       await api?.close();
+      security?.stop();
       catalog?.close();
     },
   };
