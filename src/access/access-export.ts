@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import type { CatalogDatabase } from '../catalog/database.js';
 import type { Clock } from '../shared/clock.js';
 import { GatewayError } from '../shared/errors.js';
 import type { Principal } from '../shared/types.js';
@@ -40,6 +41,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  */
 export class ExportService {
   constructor(
+    private readonly db: CatalogDatabase,
     private readonly access: AccessService,
     private readonly originals: OriginalsReader,
     private readonly signingKey: SigningKey,
@@ -53,13 +55,18 @@ export class ExportService {
     const window = this.narrow(principal, record, scope);
     const segments = this.originals.find([window.camera], window.fromMs, window.toMs);
     const exportId = randomBytes(16).toString('hex');
-    // Written before any byte leaves: if the audit log cannot record the export, it does not happen (F4).
-    this.access.auditRequest(principal, 'access.export', record, 'success', {
-      exportId,
-      scope: { camera: window.camera, from: iso(window.fromMs), to: iso(window.toMs) },
-      segments: segments.map((segment) => segment.segmentId),
-    });
-    this.access.store.insertExport(exportId, requestId, this.clock.now());
+    // Every read is recorded before any byte leaves: if the audit log cannot take it, the export does not happen (F4).
+    this.db.transaction(() => {
+      this.access.auditRequest(principal, 'access.export', record, 'success', {
+        exportId,
+        scope: { camera: window.camera, from: iso(window.fromMs), to: iso(window.toMs) },
+        segments: segments.map((segment) => segment.segmentId),
+      });
+      for (const segment of segments) {
+        this.access.auditRequest(principal, 'original.read', record, 'success', { exportId, originalId: segment.originalId, segmentId: segment.segmentId, cameraId: segment.cameraId });
+      }
+      this.access.store.insertExport(exportId, requestId, this.clock.now());
+    })();
     const stream = Readable.from(this.produce(principal, record, window, segments, exportId));
     return { exportId, contentType: 'video/mp2t', segments: segments.length, stream };
   }
@@ -111,7 +118,6 @@ export class ExportService {
         throw new GatewayError('PGW_ERR_GRANT_INVALID', 'export stopped: the grant was revoked or expired', { requestId: record.id });
       }
       const plain = await this.originals.open(segment.originalId, actor);
-      this.access.auditRequest(principal, 'original.read', record, 'success', { exportId, originalId: segment.originalId, segmentId: segment.segmentId, cameraId: segment.cameraId });
       for await (const chunk of remuxToMpegTs(this.ffmpegPath, plain)) {
         digest.update(chunk);
         bytes += chunk.length;

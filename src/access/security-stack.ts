@@ -96,7 +96,7 @@ export function createSecurityStack(options: SecurityStackOptions): SecurityStac
     rotationBatch: config.vault.rotationBatch,
   });
   const access = new AccessService(db, audit, clock, { ...config.access, ...config.auth });
-  const exports = new ExportService(access, vault, signingKey, clock, options.ffmpegPath);
+  const exports = new ExportService(db, access, vault, signingKey, clock, options.ffmpegPath);
   return {
     signingKey,
     tokenKey,

@@ -99,3 +99,18 @@ export async function openTestStack(dataDir: string, clock = new ManualClock(Dat
     },
   };
 }
+
+/** Fills the catalog up to a page limit (disk full) until no audit record fits any more. */
+export function exhaustAuditStore(db: CatalogDatabase, append: (pad: string) => void): void {
+  db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+  for (const size of [2000, 400, 50, 0]) {
+    for (let n = 0; n < 10_000; n++) {
+      try {
+        append('p'.repeat(size));
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'PGW_ERR_AUDIT_UNAVAILABLE') throw error;
+        break;
+      }
+    }
+  }
+}
