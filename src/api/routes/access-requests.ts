@@ -91,7 +91,7 @@ export const accessRequestRoutes: FastifyPluginAsync<{ service: AccessRequestsSe
   const readers = requireRole('investigator', 'approver', 'auditor', 'admin');
 
   app.post<{ Body: AccessRequestBody }>('/v1/access-requests', {
-    preHandler: requireRole('investigator'),
+    preValidation: requireRole('investigator'),
     config: STRICT,
     bodyLimit: 16 * 1024,
     schema: {
@@ -114,7 +114,7 @@ export const accessRequestRoutes: FastifyPluginAsync<{ service: AccessRequestsSe
   }, async (request, reply) => reply.code(201).send(service.create(principalOf(request), request.body)));
 
   app.get<{ Querystring: { status?: AccessStatusName; limit: number; offset: number } }>('/v1/access-requests', {
-    preHandler: readers,
+    preValidation: readers,
     schema: {
       tags: ['access'],
       security: [{ bearer: [] }],
@@ -132,12 +132,12 @@ export const accessRequestRoutes: FastifyPluginAsync<{ service: AccessRequestsSe
   }, async (request) => ({ requests: service.list(principalOf(request), request.query) }));
 
   app.get<{ Params: { id: string } }>('/v1/access-requests/:id', {
-    preHandler: readers,
+    preValidation: readers,
     schema: { tags: ['access'], security: [{ bearer: [] }], params: idParams, response: { 200: requestView } },
   }, async (request) => service.get(principalOf(request), request.params.id));
 
   app.post<{ Params: { id: string }; Body: { grantHours?: number; reason?: string } }>('/v1/access-requests/:id/approve', {
-    preHandler: requireRole('approver'),
+    preValidation: requireRole('approver'),
     config: STRICT,
     schema: {
       tags: ['access'],
@@ -150,14 +150,14 @@ export const accessRequestRoutes: FastifyPluginAsync<{ service: AccessRequestsSe
 
   for (const decision of ['deny', 'revoke'] as const) {
     app.post<{ Params: { id: string }; Body: { reason?: string } }>(`/v1/access-requests/:id/${decision}`, {
-      preHandler: requireRole('approver'),
+      preValidation: requireRole('approver'),
       config: STRICT,
       schema: { tags: ['access'], security: [{ bearer: [] }], params: idParams, body: reasonBody, response: { 200: requestView } },
     }, async (request) => service[decision](principalOf(request), request.params.id, request.body ?? {}));
   }
 
   app.get<{ Params: { id: string }; Querystring: { camera?: string; from?: string; to?: string } }>('/v1/access-requests/:id/export', {
-    preHandler: requireRole('investigator'),
+    preValidation: requireRole('investigator'),
     config: STRICT,
     schema: {
       tags: ['access'],
@@ -176,7 +176,7 @@ export const accessRequestRoutes: FastifyPluginAsync<{ service: AccessRequestsSe
   });
 
   app.get<{ Params: { id: string; exportId: string } }>('/v1/access-requests/:id/exports/:exportId/manifest', {
-    preHandler: requireRole('investigator', 'approver', 'auditor'),
+    preValidation: requireRole('investigator', 'approver', 'auditor'),
     schema: {
       tags: ['access'],
       security: [{ bearer: [] }],

@@ -43,7 +43,7 @@ const TIME = { type: 'string', format: 'date-time', maxLength: 40 } as const;
 export const auditRoutes: FastifyPluginAsync<{ service: AuditReadService }> = async (app, { service }) => {
   const auditorOnly = app.guards.requireRole('auditor');
   app.get<{ Querystring: AuditQueryParams }>('/v1/audit', {
-    preHandler: auditorOnly,
+    preValidation: auditorOnly,
     schema: {
       tags: ['audit'],
       security: [{ bearer: [] }],
@@ -66,7 +66,7 @@ export const auditRoutes: FastifyPluginAsync<{ service: AuditReadService }> = as
   }, async (request) => service.query(principalOf(request), request.query));
 
   app.get('/v1/audit/verify', {
-    preHandler: auditorOnly,
+    preValidation: auditorOnly,
     config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
     schema: {
       tags: ['audit'],

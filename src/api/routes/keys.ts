@@ -20,9 +20,9 @@ const statusSchema = {
 
 export const keysRoutes: FastifyPluginAsync<{ service: KeysService }> = async (app, { service }) => {
   const adminOnly = app.guards.requireRole('admin');
-  app.get('/v1/keys', { preHandler: adminOnly, schema: { tags: ['keys'], security: [{ bearer: [] }], response: { 200: statusSchema } } }, async () => service.status());
+  app.get('/v1/keys', { preValidation: adminOnly, schema: { tags: ['keys'], security: [{ bearer: [] }], response: { 200: statusSchema } } }, async () => service.status());
   app.post('/v1/keys/rotate', {
-    preHandler: adminOnly,
+    preValidation: adminOnly,
     config: { rateLimit: { max: 2, timeWindow: '1 minute' } },
     schema: {
       tags: ['keys'],
