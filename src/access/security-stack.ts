@@ -107,27 +107,8 @@ export function createSecurityStack(options: SecurityStackOptions): SecurityStac
     async localJwks() {
       return config.auth.localIssuer ? [{ ...(await exportJWK(tokenKey.publicKey)), kid: tokenKey.keyId, alg: 'EdDSA', use: 'sig' }] : [];
     },
-    accessApi: () => ({
-      create: (principal: Principal, input: AccessRequestInput) => access.create(principal, input),
-      list: (principal: Principal, filter: { status?: AccessStatus; limit: number; offset: number }) => access.list(principal, filter),
-      get: (principal, id) => access.get(principal, id),
-      approve: (principal, id, opts) => access.approve(principal, id, opts),
-      deny: (principal, id, opts) => access.deny(principal, id, opts),
-      revoke: (principal, id, opts) => access.revoke(principal, id, opts),
-      startExport: (principal, id, scope) => exports.start(principal, id, scope),
-      manifest: (principal, id, exportId) => exports.manifest(principal, id, exportId),
-    }),
-    auditApi: () => ({
-      query(principal, query) {
-        audit.append({ actor: principal.subject, role: principal.roles.join(','), action: 'audit.read', object: 'audit-log', outcome: 'success', details: { ...query } });
-        return audit.query(query);
-      },
-      verify(principal) {
-        const result = audit.verify();
-        audit.append({ actor: principal.subject, role: principal.roles.join(','), action: 'audit.verify', object: 'audit-log', outcome: result.ok ? 'success' : 'failure', details: { ...result } });
-        return result;
-      },
-    }),
+    accessApi: () => accessApiOf(access, exports),
+    auditApi: () => auditApiOf(audit),
     keysApi: () => ({
       status: () => ({ ...vault.keyStatus(), signingKeyId: signingKey.keyId }),
       rotate: (principal) => vault.rotateKek({ actor: principal.subject, role: principal.roles.join(',') }),
@@ -138,6 +119,34 @@ export function createSecurityStack(options: SecurityStackOptions): SecurityStac
     },
     stop() {
       audit.stop();
+    },
+  };
+}
+
+function accessApiOf(access: AccessService, exports: ExportService): AccessApi {
+  return {
+    create: (principal: Principal, input: AccessRequestInput) => access.create(principal, input),
+    list: (principal: Principal, filter: { status?: AccessStatus; limit: number; offset: number }) => access.list(principal, filter),
+    get: (principal, id) => access.get(principal, id),
+    approve: (principal, id, opts) => access.approve(principal, id, opts),
+    deny: (principal, id, opts) => access.deny(principal, id, opts),
+    revoke: (principal, id, opts) => access.revoke(principal, id, opts),
+    startExport: (principal, id, scope) => exports.start(principal, id, scope),
+    manifest: (principal, id, exportId) => exports.manifest(principal, id, exportId),
+  };
+}
+
+/** Audit reads and verifications are themselves audited (F1). */
+function auditApiOf(audit: AuditLog): AuditApi {
+  return {
+    query(principal, query) {
+      audit.append({ actor: principal.subject, role: principal.roles.join(','), action: 'audit.read', object: 'audit-log', outcome: 'success', details: { ...query } });
+      return audit.query(query);
+    },
+    verify(principal) {
+      const result = audit.verify();
+      audit.append({ actor: principal.subject, role: principal.roles.join(','), action: 'audit.verify', object: 'audit-log', outcome: result.ok ? 'success' : 'failure', details: { ...result } });
+      return result;
     },
   };
 }

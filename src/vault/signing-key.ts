@@ -25,7 +25,7 @@ export function loadOrCreateSigningKey(keysDir: string, name: string): SigningKe
   const path = join(keysDir, `${name}.pem`);
   if (!secretFileExists(path)) {
     const { privateKey } = generateKeyPairSync('ed25519');
-    writeSecretFile(path, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+    writeSecretFile(path, privateKey.export({ type: 'pkcs8', format: 'pem' }));
   }
   const privateKey = createPrivateKey(readSecretFile(path));
   const publicKey = createPublicKey(privateKey);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Readable } from 'node:stream';
 import { principalOf } from '../auth.js';
-import type { Principal } from '../../shared/types.js';
+import type { Principal, Role } from '../../shared/types.js';
 
 export type AccessStatusName = 'pending' | 'approved' | 'denied' | 'revoked';
 
@@ -87,7 +87,13 @@ const STRICT = { rateLimit: { max: 30, timeWindow: '1 minute' } };
 
 /** Unredacted access: requests, four-eyes decisions, grants and exports (DESIGN.md §4). */
 export const accessRequestRoutes: FastifyPluginAsync<{ service: AccessRequestsService }> = async (app, { service }) => {
-  const { requireRole } = app.guards;
+  await app.register(requestRoutes, { service });
+  await app.register(decisionRoutes, { service });
+  await app.register(exportRoutes, { service });
+};
+
+const requestRoutes: FastifyPluginAsync<{ service: AccessRequestsService }> = async (app, { service }) => {
+  const requireRole = (...roles: Role[]) => app.guards.requireRole(...roles);
   const readers = requireRole('investigator', 'approver', 'auditor', 'admin');
 
   app.post<{ Body: AccessRequestBody }>('/v1/access-requests', {
@@ -135,6 +141,10 @@ export const accessRequestRoutes: FastifyPluginAsync<{ service: AccessRequestsSe
     preValidation: readers,
     schema: { tags: ['access'], security: [{ bearer: [] }], params: idParams, response: { 200: requestView } },
   }, async (request) => service.get(principalOf(request), request.params.id));
+};
+
+const decisionRoutes: FastifyPluginAsync<{ service: AccessRequestsService }> = async (app, { service }) => {
+  const requireRole = (...roles: Role[]) => app.guards.requireRole(...roles);
 
   app.post<{ Params: { id: string }; Body: { grantHours?: number; reason?: string } }>('/v1/access-requests/:id/approve', {
     preValidation: requireRole('approver'),
@@ -155,6 +165,10 @@ export const accessRequestRoutes: FastifyPluginAsync<{ service: AccessRequestsSe
       schema: { tags: ['access'], security: [{ bearer: [] }], params: idParams, body: reasonBody, response: { 200: requestView } },
     }, async (request) => service[decision](principalOf(request), request.params.id, request.body ?? {}));
   }
+};
+
+const exportRoutes: FastifyPluginAsync<{ service: AccessRequestsService }> = async (app, { service }) => {
+  const requireRole = (...roles: Role[]) => app.guards.requireRole(...roles);
 
   app.get<{ Params: { id: string }; Querystring: { camera?: string; from?: string; to?: string } }>('/v1/access-requests/:id/export', {
     preValidation: requireRole('investigator'),
