@@ -9,12 +9,16 @@ import type { Authenticator } from '../shared/types.js';
 import { createAuthGuards, type AccessDeniedListener, type AuthGuards } from './auth.js';
 import { sendProblem, toProblem } from './problem.js';
 import { healthRoutes, type HealthService } from './routes/health.js';
+import { holdRoutes, type HoldsApiService } from './routes/holds.js';
+import { retentionRoutes, type RetentionApiService } from './routes/retention.js';
 
 export interface ApiDependencies {
   logger: Logger;
   authenticator: Authenticator;
   onAccessDenied?: AccessDeniedListener;
   health: HealthService;
+  retention?: RetentionApiService;
+  holds?: HoldsApiService;
 }
 
 export interface ApiOptions {
@@ -69,5 +73,7 @@ export async function buildServer(deps: ApiDependencies, options: ApiOptions): P
   });
 
   await app.register(healthRoutes, { service: deps.health });
+  if (deps.retention) await app.register(retentionRoutes, { service: deps.retention });
+  if (deps.holds) await app.register(holdRoutes, { service: deps.holds });
   return app;
 }
