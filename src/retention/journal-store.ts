@@ -112,8 +112,8 @@ export class SweepRunStore {
     this.db.prepare('UPDATE retention_sweeps SET finished_at = ?, outcome = ?, summary_json = ? WHERE id = ?').run(at, outcome, JSON.stringify(summary), id);
   }
 
-  /** Sweeps that started and never finished (the process died during them). */
-  interrupted(): string[] {
-    return this.db.prepare('SELECT id FROM retention_sweeps WHERE finished_at IS NULL ORDER BY started_at').pluck().all() as string[];
+  /** Closes sweeps that started and never finished (the process died during them); returns how many. */
+  closeInterrupted(at: number): number {
+    return this.db.prepare("UPDATE retention_sweeps SET finished_at = ?, outcome = 'interrupted' WHERE finished_at IS NULL").run(at).changes;
   }
 }

@@ -10,8 +10,12 @@ import type { RuleStore } from './rule-store.js';
 import { SweepClock, type SweepInstant } from './sweep-clock.js';
 import type { DataClass, LegalHold, RetainedItem, RetentionLimits, RetentionRule, RetentionSource } from './types.js';
 
-/** Durable steps of a deletion, reported to an observer after each one is committed. */
-export type SweepStep = 'decided' | 'audited' | 'erased' | 'summarized';
+/**
+ * Steps of a sweep, reported to an observer right after each durable write: journal entry committed
+ * (`decided`), audit record appended (`audit-appended`), journal marked (`audited`), item erased
+ * (`item-erased`), journal finished (`erased`), sweep summary about to be / appended.
+ */
+export type SweepStep = 'decided' | 'audit-appended' | 'audited' | 'item-erased' | 'erased' | 'summarizing' | 'summary-appended';
 
 export interface SweeperOptions {
   intervalMs: number;
@@ -145,6 +149,8 @@ export class RetentionSweeper {
     if (instant.clamped) this.log.warn({ wallNow: instant.wallNow, estimatedNow: instant.estimatedNow }, 'wall clock ahead of monotonic estimate; sweeping with the estimate');
     const ruleSet = this.deps.rules.current();
     const sweepId = randomUUID();
+    const interrupted = this.deps.runs.closeInterrupted(instant.wallNow);
+    if (interrupted > 0) this.log.warn({ interrupted }, 'previous retention sweep was interrupted; resuming its journal');
     this.deps.runs.start({ id: sweepId, startedAt: instant.wallNow, effectiveNow: instant.now, wallNow: instant.wallNow, clockClamped: instant.clamped, rulesVersion: ruleSet.version });
     const tally: SweepTally = { deleted: 0, resumed: 0, cancelled: 0, held: 0, failed: 0, deletedByClass: {} };
     const summaryOf = (): SweepSummary => ({ sweepId, at: instant.now, wallClock: instant.wallNow, clockClamped: instant.clamped, rulesVersion: ruleSet.version, ...tally });
@@ -163,9 +169,10 @@ export class RetentionSweeper {
         this.step('decided', key);
         await this.complete(entry, source, tally);
       }
-      this.step('summarized', sweepId);
+      this.step('summarizing', sweepId);
       const summary = summaryOf();
       this.deps.audit.append({ actor: ACTOR, action: 'retention.sweep', object: `sweep:${sweepId}`, outcome: 'success', details: this.auditSummary(summary), idempotencyKey: `retention.sweep:${sweepId}` });
+      this.step('summary-appended', sweepId);
       this.deps.runs.finish(sweepId, this.deps.clock.now(), 'completed', summary);
       this.deps.journal.prune(instant.now - this.options.journalKeepHours * HOUR_MS);
       if (summary.deleted > 0 || summary.failed > 0) this.log.info({ deleted: summary.deleted, held: summary.held, failed: summary.failed }, 'retention sweep finished');
@@ -209,6 +216,7 @@ export class RetentionSweeper {
   private async complete(entry: DeletionEntry, source: RetentionSource, tally: SweepTally): Promise<void> {
     if (entry.state === 'pending') {
       this.deps.audit.append(this.deletionEvent(entry));
+      this.step('audit-appended', entry.itemKey);
       this.deps.journal.markAudited(entry.id);
       this.step('audited', entry.itemKey);
     }
@@ -219,6 +227,7 @@ export class RetentionSweeper {
       this.log.error({ err: error, itemKey: entry.itemKey }, 'retention erase failed; retried next sweep');
       return;
     }
+    this.step('item-erased', entry.itemKey);
     this.deps.journal.finish(entry.id, 'erased', this.deps.clock.now());
     tally.deleted += 1;
     tally.deletedByClass[entry.item.dataClass] = (tally.deletedByClass[entry.item.dataClass] ?? 0) + 1;

@@ -23,13 +23,27 @@ interface PlannedItemView {
   readonly holdIds?: readonly string[];
 }
 
+interface SweepSummaryView {
+  sweepId: string;
+  at: number;
+  wallClock: number;
+  clockClamped: boolean;
+  rulesVersion: number;
+  deleted: number;
+  resumed: number;
+  cancelled: number;
+  held: number;
+  failed: number;
+  deletedByClass: Partial<Record<DataClassName, number>>;
+}
+
 /** What the retention routes need; implemented by the retention module, wired in app.ts. */
 export interface RetentionApiService {
   readonly limits: { defaultsHours: Readonly<Record<string, number>>; ceilingsHours: Readonly<Record<string, number>> };
   ruleSet(version?: number): { version: number; rules: readonly RetentionRuleView[]; changedBy: string; changedAt: number; comment?: string };
   replaceRules(principal: Principal, change: { rules: readonly RetentionRuleView[]; baseVersion?: number; comment?: string }): ReturnType<RetentionApiService['ruleSet']>;
   preview(untilMs: number): Promise<{ at: number; due: readonly PlannedItemView[]; held: readonly PlannedItemView[] }>;
-  sweepNow(): Promise<Readonly<Record<string, unknown>> & { sweepId: string; at: number; wallClock: number; deleted: number; held: number; failed: number }>;
+  sweepNow(): Promise<SweepSummaryView>;
   recordDenied: DeniedRecorder;
 }
 
