@@ -77,6 +77,20 @@ interface PlaceBody {
   expiresAt?: string;
 }
 
+const placeBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cameraIds', 'from', 'to', 'caseNumber', 'reason'],
+  properties: {
+    cameraIds: { type: 'array', minItems: 1, maxItems: 100, uniqueItems: true, items: CAMERA_ID },
+    from: ISO_INSTANT,
+    to: ISO_INSTANT,
+    caseNumber: { type: 'string', pattern: '^[A-Za-z0-9./:_-]{1,64}$' },
+    reason: { type: 'string', minLength: 1, maxLength: 1000 },
+    expiresAt: ISO_INSTANT,
+  },
+} as const;
+
 const idParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: HOLD_ID } } as const;
 
 /** Legal holds: approvers only; every placement, lift and refused attempt is audited. */
@@ -92,19 +106,7 @@ export const holdRoutes: FastifyPluginAsync<{ service: HoldsApiService }> = asyn
     schema: {
       ...common,
       summary: 'Place a legal hold on cameras for a recording window (approver); held data survives every retention rule',
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['cameraIds', 'from', 'to', 'caseNumber', 'reason'],
-        properties: {
-          cameraIds: { type: 'array', minItems: 1, maxItems: 100, uniqueItems: true, items: CAMERA_ID },
-          from: ISO_INSTANT,
-          to: ISO_INSTANT,
-          caseNumber: { type: 'string', pattern: '^[A-Za-z0-9./:_-]{1,64}$' },
-          reason: { type: 'string', minLength: 1, maxLength: 1000 },
-          expiresAt: ISO_INSTANT,
-        },
-      },
+      body: placeBodySchema,
       response: { 201: holdSchema },
     },
   }, async (request, reply) => {

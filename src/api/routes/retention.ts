@@ -120,6 +120,73 @@ function ruleSetView(service: RetentionApiService, set: ReturnType<RetentionApiS
   return { ...set, changedAt: new Date(set.changedAt).toISOString(), defaultsHours: service.limits.defaultsHours, ceilingsHours: service.limits.ceilingsHours };
 }
 
+const COMMON = { tags: ['retention'], security: [{ bearer: [] }] };
+
+const getRulesSchema = {
+  summary: 'Current (or a past) version of the retention rules, with class defaults and city-wide ceilings',
+  ...COMMON,
+  querystring: { type: 'object', additionalProperties: false, properties: { version: { type: 'integer', minimum: 0, maximum: 2_147_483_647 } } },
+  response: { 200: ruleSetSchema },
+} as const;
+
+const putRulesSchema = {
+  summary: 'Replace the retention rules (a new version; validated against defaults, the 72 h rule and ceilings; audited)',
+  ...COMMON,
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['rules'],
+    properties: {
+      rules: { type: 'array', maxItems: 500, items: ruleSchema },
+      baseVersion: { type: 'integer', minimum: 0, maximum: 2_147_483_647 },
+      comment: { type: 'string', maxLength: 500 },
+    },
+  },
+  response: { 200: ruleSetSchema },
+} as const;
+
+const previewSchema = {
+  summary: 'What the sweep at `until` would delete, and what legal holds protect (the same decision the sweep makes)',
+  ...COMMON,
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['until'],
+    properties: { until: ISO_INSTANT, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 } },
+  },
+  response: {
+    200: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { until: { type: 'string' }, rulesVersion: { type: 'integer' }, due: plannedListSchema, held: plannedListSchema, truncated: { type: 'boolean' } },
+    },
+  },
+} as const;
+
+const sweepSchema = {
+  summary: 'Run a retention sweep now (also runs at startup and every interval); 503 when the audit log cannot be written',
+  ...COMMON,
+  response: {
+    200: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        sweepId: { type: 'string' },
+        at: { type: 'string' },
+        wallClock: { type: 'string' },
+        clockClamped: { type: 'boolean' },
+        rulesVersion: { type: 'integer' },
+        deleted: { type: 'integer' },
+        resumed: { type: 'integer' },
+        cancelled: { type: 'integer' },
+        held: { type: 'integer' },
+        failed: { type: 'integer' },
+        deletedByClass: hoursByClass,
+      },
+    },
+  },
+} as const;
+
 export const retentionRoutes: FastifyPluginAsync<{ service: RetentionApiService }> = async (app, { service }) => {
   const denied: DeniedRecorder = (principal, action, object) => service.recordDenied(principal, action, object);
   const readers = auditedRoleGate(app, ['operator', 'admin', 'auditor'], 'retention.rules.read', () => 'retention-rules', denied);
@@ -129,55 +196,17 @@ export const retentionRoutes: FastifyPluginAsync<{ service: RetentionApiService 
 
   app.get<{ Querystring: { version?: number } }>('/v1/retention/rules', {
     onRequest: readers,
-    schema: {
-      summary: 'Current (or a past) version of the retention rules, with class defaults and city-wide ceilings',
-      tags: ['retention'],
-      security: [{ bearer: [] }],
-      querystring: { type: 'object', additionalProperties: false, properties: { version: { type: 'integer', minimum: 0, maximum: 2_147_483_647 } } },
-      response: { 200: ruleSetSchema },
-    },
+    schema: getRulesSchema,
   }, async (request) => ruleSetView(service, service.ruleSet(request.query.version)));
 
   app.put<{ Body: { rules: RetentionRuleView[]; baseVersion?: number; comment?: string } }>('/v1/retention/rules', {
     onRequest: writers,
-    schema: {
-      summary: 'Replace the retention rules (a new version; validated against defaults, the 72 h rule and ceilings; audited)',
-      tags: ['retention'],
-      security: [{ bearer: [] }],
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['rules'],
-        properties: {
-          rules: { type: 'array', maxItems: 500, items: ruleSchema },
-          baseVersion: { type: 'integer', minimum: 0, maximum: 2_147_483_647 },
-          comment: { type: 'string', maxLength: 500 },
-        },
-      },
-      response: { 200: ruleSetSchema },
-    },
+    schema: putRulesSchema,
   }, async (request) => ruleSetView(service, service.replaceRules(principalOf(request), request.body)));
 
   app.get<{ Querystring: { until: string; limit: number } }>('/v1/retention/preview', {
     onRequest: previewers,
-    schema: {
-      summary: 'What the sweep at `until` would delete, and what legal holds protect (the same decision the sweep makes)',
-      tags: ['retention'],
-      security: [{ bearer: [] }],
-      querystring: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['until'],
-        properties: { until: ISO_INSTANT, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 } },
-      },
-      response: {
-        200: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { until: { type: 'string' }, rulesVersion: { type: 'integer' }, due: plannedListSchema, held: plannedListSchema, truncated: { type: 'boolean' } },
-        },
-      },
-    },
+    schema: previewSchema,
   }, async (request) => {
     const until = parseInstant(request.query.until, 'until');
     const { limit } = request.query;
@@ -194,30 +223,7 @@ export const retentionRoutes: FastifyPluginAsync<{ service: RetentionApiService 
 
   app.post('/v1/retention/sweep', {
     onRequest: sweepers,
-    schema: {
-      summary: 'Run a retention sweep now (also runs at startup and every interval); 503 when the audit log cannot be written',
-      tags: ['retention'],
-      security: [{ bearer: [] }],
-      response: {
-        200: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            sweepId: { type: 'string' },
-            at: { type: 'string' },
-            wallClock: { type: 'string' },
-            clockClamped: { type: 'boolean' },
-            rulesVersion: { type: 'integer' },
-            deleted: { type: 'integer' },
-            resumed: { type: 'integer' },
-            cancelled: { type: 'integer' },
-            held: { type: 'integer' },
-            failed: { type: 'integer' },
-            deletedByClass: hoursByClass,
-          },
-        },
-      },
-    },
+    schema: sweepSchema,
   }, async () => {
     const summary = await service.sweepNow();
     return { ...summary, at: new Date(summary.at).toISOString(), wallClock: new Date(summary.wallClock).toISOString() };
