@@ -6,6 +6,8 @@ import { JwtAuthenticator } from './api/jwt-authenticator.js';
 import { buildServer } from './api/server.js';
 import type { Config } from './config/schema.js';
 import { openCatalog, type CatalogDatabase } from './catalog/database.js';
+import { createRetention, type RetentionModule } from './retention/retention-module.js';
+import { SpoolRetentionSource } from './retention/spool-source.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { Logger } from './shared/logger.js';
 import type { Principal, Role } from './shared/types.js';
@@ -19,8 +21,15 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-/** The security components and the HTTP API over an open catalog (used by `start()` and by API tests). */
-export async function composeApi(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase): Promise<{ security: SecurityStack; api: FastifyInstance }> {
+/** Every long-lived component, so that `stop()` can close them in reverse order of creation. */
+export interface Components {
+  security: SecurityStack;
+  retention: RetentionModule;
+  api: FastifyInstance;
+}
+
+/** Builds every component and the HTTP API over an open catalog; starts nothing that runs on a timer. */
+export async function composeApi(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase): Promise<Components> {
   const security = createSecurityStack({ config, db: catalog, logger, clock, ffmpegPath: resolveFfmpegPath() });
   await security.start();
   const audit = security.audit;
@@ -36,6 +45,14 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
     failureWindowMs: config.auth.failureWindowSec * 1000,
     clock,
     audit,
+    logger,
+  });
+  const retention = createRetention({
+    db: catalog,
+    config: config.retention,
+    sources: [new SpoolRetentionSource({ root: join(config.dataDir, 'spool') })],
+    audit,
+    clock,
     logger,
   });
   const api = await buildServer(
@@ -56,30 +73,33 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
       accessRequests: security.accessApi(),
       audit: security.auditApi(),
       keys: security.keysApi(),
+      retention: retention.service,
+      holds: retention.service,
     },
     { version: GATEWAY_VERSION },
   );
-  return { security, api };
+  return { security, retention, api };
 }
 
 /** Composition root: the only place that knows concrete classes and wires them together. */
 export function createGateway(config: Readonly<Config>, logger: Logger, clock: Clock = systemClock): Gateway {
   let catalog: CatalogDatabase | undefined;
-  let security: SecurityStack | undefined;
-  let api: FastifyInstance | undefined;
+  let components: Components | undefined;
   let stopped = false;
   return {
     async start() {
       catalog = openCatalog(join(config.dataDir, 'catalog.db'));
-      ({ security, api } = await composeApi(config, logger, clock, catalog));
-      const url = await api.listen({ host: config.http.host, port: config.http.port });
+      components = await composeApi(config, logger, clock, catalog);
+      components.retention.sweeper.start();
+      const url = await components.api.listen({ host: config.http.host, port: config.http.port });
       return { url };
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await api?.close();
-      security?.stop();
+      await components?.api.close();
+      await components?.retention.sweeper.stop();
+      components?.security.stop();
       catalog?.close();
     },
   };

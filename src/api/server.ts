@@ -12,6 +12,8 @@ import { accessRequestRoutes, type AccessRequestsService } from './routes/access
 import { auditRoutes, type AuditReadService } from './routes/audit.js';
 import { healthRoutes, type HealthService } from './routes/health.js';
 import { keysRoutes, type KeysService } from './routes/keys.js';
+import { holdRoutes, type HoldsApiService } from './routes/holds.js';
+import { retentionRoutes, type RetentionApiService } from './routes/retention.js';
 
 export interface ApiDependencies {
   logger: Logger;
@@ -21,6 +23,8 @@ export interface ApiDependencies {
   accessRequests?: AccessRequestsService;
   audit?: AuditReadService;
   keys?: KeysService;
+  retention?: RetentionApiService;
+  holds?: HoldsApiService;
 }
 
 export interface ApiOptions {
@@ -78,5 +82,7 @@ export async function buildServer(deps: ApiDependencies, options: ApiOptions): P
   if (deps.accessRequests) await app.register(accessRequestRoutes, { service: deps.accessRequests });
   if (deps.audit) await app.register(auditRoutes, { service: deps.audit });
   if (deps.keys) await app.register(keysRoutes, { service: deps.keys });
+  if (deps.retention) await app.register(retentionRoutes, { service: deps.retention });
+  if (deps.holds) await app.register(holdRoutes, { service: deps.holds });
   return app;
 }
