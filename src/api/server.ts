@@ -49,7 +49,6 @@ export async function buildServer(deps: ApiDependencies, options: ApiOptions): P
     connectionTimeout: 30_000,
     requestTimeout: 120_000,
     keepAliveTimeout: 10_000,
-    disableRequestLogging: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
   app.decorate('guards', createAuthGuards(deps.authenticator, deps.onAccessDenied));
