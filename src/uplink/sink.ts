@@ -25,12 +25,15 @@ export interface Sink {
 }
 
 const UNSAFE = /[^A-Za-z0-9._-]+/g;
+const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$/;
 
 /**
- * A file- and object-name-safe, deterministic, readable name for an idempotency key. When characters had to be
- * replaced, a hash of the exact key is appended so that two different keys never share a name.
+ * A file- and object-name-safe, deterministic, readable name for an idempotency key. A safe key is its own name;
+ * `id@sha256:hex` becomes `id~sha256-hex`; otherwise characters are replaced and a hash of the exact key is
+ * appended after `~`. Safe keys never contain `~`, so two different keys never share a name.
  */
 export function keyToName(key: string): string {
+  if (SAFE.test(key)) return key;
   const standard = /^(.*)@sha256:([0-9a-f]{64})$/.exec(key);
   const id = standard?.[1] ?? key;
   const readable = id.replace(UNSAFE, '_').replace(/^[._]+/, '').slice(0, 120);
