@@ -10,6 +10,7 @@ import type { Logger } from './shared/logger.js';
 import type { AuditPort, HoldPort } from './shared/ports.js';
 import type { Authenticator } from './shared/types.js';
 import { createUplink } from './uplink/build-uplink.js';
+import { createSinks } from './uplink/sink-factory.js';
 import type { UplinkService } from './uplink/uplink-service.js';
 
 export const GATEWAY_VERSION = '0.1.0';
@@ -44,7 +45,7 @@ export function createGateway(config: Readonly<Config>, logger: Logger): Gateway
     async start() {
       catalog = openCatalog(join(config.dataDir, 'catalog.db'));
       if (config.uplink.enabled) {
-        uplink = createUplink({ config, catalog, clock: systemClock, logger, registry, audit: logAudit(logger), holds: noHolds });
+        uplink = createUplink({ config, catalog, clock: systemClock, logger, registry, audit: logAudit(logger), holds: noHolds }, createSinks(config, logger));
         await uplink.start();
       }
       api = await buildServer(

@@ -6,6 +6,7 @@ import { systemClock } from '../shared/clock.js';
 import { GatewayError } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';
 import { createUplink } from '../uplink/build-uplink.js';
+import { createSinks } from '../uplink/sink-factory.js';
 import type { UplinkStatus } from '../uplink/uplink-service.js';
 import { CONFIG_FLAGS, configOverrides, parseCommandArgs, type CommandIo } from './common.js';
 
@@ -30,7 +31,7 @@ export async function runUplink(argv: string[], io: CommandIo): Promise<number> 
   if (!Number.isInteger(timeoutMs) || timeoutMs < 0) {
     throw new GatewayError('PGW_ERR_BAD_REQUEST', `--timeout-ms must be a non-negative integer, got '${values['timeout-ms']}'`);
   }
-  const logger = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level });
+  const logger = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level }, io.stderr);
   const catalog = openCatalog(join(config.dataDir, 'catalog.db'));
   try {
     const uplink = createUplink({
@@ -38,7 +39,7 @@ export async function runUplink(argv: string[], io: CommandIo): Promise<number> 
       audit: { append: (event) => logger.warn({ audit: event }, 'audit event') },
       // A drain only delivers; eviction stays with the running gateway, which knows the legal holds.
       holds: { isHeld: () => true },
-    });
+    }, createSinks(config, logger));
     const { drained, status } = await uplink.drainStandalone(timeoutMs);
     io.stdout.write(`${drained ? 'uplink drained' : `uplink not drained after ${timeoutMs} ms`}\n${formatStatus(status)}`);
     return drained ? 0 : 1;

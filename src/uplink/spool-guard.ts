@@ -90,6 +90,7 @@ export class SpoolGuard implements StoragePressurePort {
 
   /** Evicts what may go, measures, and raises or clears the alarm. */
   check(): SpoolStatus {
+    mkdirSync(this.options.root, { recursive: true });
     const { heldFiles } = this.evict();
     const usedBytes = directoryBytes(this.options.root);
     const freeBytes = freeBytesOf(this.options.root);

@@ -136,14 +136,16 @@ export class UplinkService implements OutboxPort, StoragePressurePort {
   async drain(timeoutMs: number): Promise<{ drained: boolean; status: UplinkStatus }> {
     const deadline = this.options.clock.monotonic() + timeoutMs;
     for (const sink of this.options.sinks) this.options.store.makeDueNow(sink.name);
+    this.wakeAll();
     for (;;) {
+      // While the delivery loops run they do the work (one deliverer per sink); otherwise deliver here.
       let delivered = 0;
-      for (const worker of this.workers) delivered += (await worker.deliverDue()).delivered;
+      if (!this.running) for (const worker of this.workers) delivered += (await worker.deliverDue()).delivered;
       const status = this.status();
       if (status.sinks.every((sink) => sink.backlog === 0)) return { drained: true, status };
       const remaining = deadline - this.options.clock.monotonic();
       if (remaining <= 0) return { drained: false, status };
-      if (delivered === 0) await new Promise((resolve) => setTimeout(resolve, Math.min(remaining, this.idleWaitMs())));
+      if (delivered === 0) await new Promise((resolve) => setTimeout(resolve, Math.min(remaining, this.running ? 20 : this.idleWaitMs())));
     }
   }
 

@@ -1,5 +1,6 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -25,7 +26,8 @@ describe('S3Sink against an S3-compatible server (s3rver)', () => {
 
   const startServer = async () => {
     server = new S3rver({ port, address: '127.0.0.1', silent: true, directory: join(directory.path, 's3'), configureBuckets: [{ name: BUCKET, configs: [] }] });
-    server.on('event', (event: { Records: { eventName: string; s3: { object: { key: string } } }[] }) => {
+    // s3rver is a Koa app (an EventEmitter) that emits S3 event notifications; its typings omit that.
+    (server as unknown as EventEmitter).on('event', (event: { Records: { eventName: string; s3: { object: { key: string } } }[] }) => {
       for (const record of event.Records) created.push({ key: record.s3.object.key, eventName: record.eventName });
     });
     const address = await server.run();
