@@ -45,7 +45,7 @@ describe('PostgresSink against real PostgreSQL (H2)', () => {
     await sink.start();
     await sink.stop();
     await sink.start();
-    const migrations = await admin.query(`SELECT name FROM ${schema}.pgw_migrations`);
+    const migrations = await admin.query<{ name: string }>(`SELECT name FROM ${schema}.pgw_migrations`);
     expect(migrations.rows.map((row) => row.name)).toEqual(['0001-artefacts']);
 
     const file = join(directory.path, 'seg.mp4');
