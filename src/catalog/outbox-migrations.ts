@@ -32,6 +32,9 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_items_file ON outbox_items (file_path) WHERE file_path IS NOT NULL;
       CREATE TABLE outbox_spool_files (
         path TEXT PRIMARY KEY,
+        item_key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        grp TEXT,
         bytes INTEGER NOT NULL,
         created_at INTEGER NOT NULL,
         evicted_at INTEGER

@@ -56,7 +56,7 @@ export class OutboxStore implements OutboxPort {
     this.statements = {
       insert: db.prepare(`INSERT OR IGNORE INTO outbox_items (sink, item_key, kind, grp, body, file_path, content_type, expires_at, created_at, next_attempt_at)
         VALUES (@sink, @key, @kind, @grp, @body, @filePath, @contentType, @expiresAt, @now, @now)`),
-      insertFile: db.prepare('INSERT OR IGNORE INTO outbox_spool_files (path, bytes, created_at) VALUES (?, ?, ?)'),
+      insertFile: db.prepare('INSERT OR IGNORE INTO outbox_spool_files (path, item_key, kind, grp, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       dueUnordered: db.prepare(`SELECT * FROM outbox_items WHERE sink = ? AND delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= ?
         ORDER BY next_attempt_at, id LIMIT ?`),
       dueOrdered: db.prepare(`SELECT * FROM outbox_items o WHERE o.sink = ? AND o.delivered_at IS NULL AND o.dead_at IS NULL AND o.next_attempt_at <= ?
@@ -75,15 +75,16 @@ export class OutboxStore implements OutboxPort {
         FROM outbox_items WHERE sink = ?`),
       lastError: db.prepare(`SELECT last_error FROM outbox_items WHERE sink = ? AND last_error IS NOT NULL AND delivered_at IS NULL
         ORDER BY next_attempt_at DESC LIMIT 1`).pluck(),
-      evictable: db.prepare(`SELECT f.path, f.bytes, f.created_at AS createdAt, i.item_key AS key, i.kind, i.grp AS "group"
-        FROM outbox_spool_files f JOIN outbox_items i ON i.id = (SELECT MIN(id) FROM outbox_items WHERE file_path = f.path)
-        WHERE f.evicted_at IS NULL AND f.created_at <= ?
+      evictable: db.prepare(`SELECT f.path, f.bytes, f.created_at AS createdAt, f.item_key AS key, f.kind, f.grp AS "group"
+        FROM outbox_spool_files f WHERE f.evicted_at IS NULL AND f.created_at <= ?
         AND NOT EXISTS (SELECT 1 FROM outbox_items p WHERE p.file_path = f.path AND p.delivered_at IS NULL)
         ORDER BY f.created_at LIMIT ?`),
       evicted: db.prepare('UPDATE outbox_spool_files SET evicted_at = ? WHERE path = ?'),
       referenced: db.prepare('SELECT 1 FROM outbox_spool_files WHERE path = ? AND evicted_at IS NULL').pluck(),
       prune: db.prepare(`DELETE FROM outbox_items WHERE delivered_at IS NOT NULL AND delivered_at <= ?
         AND (file_path IS NULL OR file_path IN (SELECT path FROM outbox_spool_files WHERE evicted_at IS NOT NULL))`),
+      pruneFiles: db.prepare(`DELETE FROM outbox_spool_files WHERE evicted_at IS NOT NULL AND evicted_at <= ?
+        AND NOT EXISTS (SELECT 1 FROM outbox_items i WHERE i.file_path = outbox_spool_files.path)`),
     };
   }
 
@@ -95,11 +96,12 @@ export class OutboxStore implements OutboxPort {
   enqueue(item: OutboxItem): void {
     const now = this.clock.now();
     const body = item.body === undefined ? null : JSON.stringify(item.body);
-    const routes = this.routes.filter((route) => route.accepts(item.kind));
-    if (item.filePath !== undefined && routes.length > 0) {
-      this.statements.insertFile.run(item.filePath, statSync(item.filePath).size, now);
+    if (item.filePath !== undefined) {
+      // Recorded even when no sink takes the kind: the file is then acknowledged and kept for local retention.
+      this.statements.insertFile.run(item.filePath, item.key, item.kind, item.group ?? null, statSync(item.filePath).size, now);
     }
-    for (const route of routes) {
+    for (const route of this.routes) {
+      if (!route.accepts(item.kind)) continue;
       this.statements.insert.run({
         sink: route.name, key: item.key, kind: item.kind, grp: item.group ?? null, body, filePath: item.filePath ?? null,
         contentType: item.contentType ?? null, expiresAt: item.expiresAt ?? null, now,
@@ -172,7 +174,11 @@ export class OutboxStore implements OutboxPort {
 
   /** Deletes delivered rows older than `deliveredBefore` whose payload is no longer on the box. */
   pruneDelivered(deliveredBefore: number): number {
-    return this.statements.prune.run(deliveredBefore).changes;
+    return this.db.transaction(() => {
+      const items = this.statements.prune.run(deliveredBefore).changes;
+      this.statements.pruneFiles.run(deliveredBefore);
+      return items;
+    })();
   }
 }
 

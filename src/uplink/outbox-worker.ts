@@ -64,8 +64,8 @@ export class OutboxWorker {
   }
 
   health(): SinkHealth {
-    const phase = this.circuit.phase === 'open' && !circuitBeforeAttempt(this.circuit, this.options.clock.monotonic(), this.options.circuit).allowed
-      ? 'open' : this.circuit.phase === 'open' ? 'half_open' : this.circuit.phase;
+    // An open circuit whose wait is over lets the next attempt through: it is half-open in effect.
+    const phase = this.circuit.phase === 'open' && this.circuitWaitMs() === 0 ? 'half_open' : this.circuit.phase;
     return { circuit: phase, lastError: this.lastError, lastErrorAt: this.lastErrorAt, lastDeliveryAt: this.lastDeliveryAt };
   }
 

@@ -126,4 +126,21 @@ describe('SpoolGuard: disk pressure with held data (H3)', () => {
     expect(existsSync(unacknowledged)).toBe(false);
     expect(existsSync(acknowledged.path)).toBe(true);
   });
+
+  it('keeps a spooled file no sink takes through a restart, and evicts it after local retention', () => {
+    const eventsOnly = new OutboxStore(db, [{ name: 'mqtt', accepts: (kind) => kind !== 'segment', ordered: true }], clock);
+    mkdirSync(join(spool, 'cam3'), { recursive: true });
+    const path = join(spool, 'cam3', 'local-only.mp4');
+    writeFileDurably(path, Buffer.alloc(500, 2));
+    eventsOnly.enqueueAtomically(() => undefined, [{ kind: 'segment', key: idempotencyKey('segment:cam3:1', '1'.repeat(64)), group: 'cam3', filePath: path }]);
+    expect(eventsOnly.backlog('mqtt').backlog).toBe(0);
+    expect(guard.recover()).toEqual({ partial: 0, unacknowledged: 0 });
+    expect(guard.check().usedBytes).toBe(500);
+    clock.advance(HOUR);
+    expect(guard.check()).toMatchObject({ usedBytes: 0, evictedFiles: 1 });
+    expect(existsSync(path)).toBe(false);
+    clock.advance(HOUR);
+    guard.check();
+    expect(db.prepare('SELECT COUNT(*) FROM outbox_spool_files').pluck().get()).toBe(0);
+  });
 });
