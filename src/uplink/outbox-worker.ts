@@ -3,7 +3,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { OutboxStore, PendingItem } from '../catalog/outbox-store.js';
 import type { Clock } from '../shared/clock.js';
 import { describeError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
+import { scrubUrlCredentials, type Logger } from '../shared/logger.js';
 import {
   CLOSED_CIRCUIT, circuitAfterFailure, circuitAfterSuccess, circuitBeforeAttempt,
   retryDelayMs, type CircuitPolicy, type CircuitState, type RetryPolicy,
@@ -104,7 +104,8 @@ export class OutboxWorker {
     try {
       await sink.deliver(item, { gatewayId: this.options.gatewayId, enqueuedAt: item.createdAt });
     } catch (error) {
-      const message = describeError(error);
+      // Shown on the status route: never let a connection URL's password through.
+      const message = scrubUrlCredentials(describeError(error));
       metrics.failures.inc({ sink: sink.name });
       this.lastError = message;
       this.lastErrorAt = clock.now();

@@ -93,6 +93,26 @@ describe('OutboxWorker with the filesystem sink (P8, H2)', () => {
     expect(metrics).toContain('pgw_uplink_delivered_total{sink="filesystem"} 5');
   });
 
+  it('keeps retrying through a three-day outage at a capped pace, never gives up, then delivers each item once', async () => {
+    enqueueRecords(20);
+    sink.down = true;
+    const day = 24 * 3_600_000;
+    for (let elapsed = 0; elapsed < 3 * day; elapsed += 60_000) {
+      await worker.deliverDue();
+      clock.advance(60_000);
+    }
+    // Circuit open 10 s after each failed trial, retries capped at 8 s: one trial per minute step, not a storm.
+    expect(sink.attempts).toBeLessThanOrEqual(3 * 24 * 60 + 3);
+    expect(store.backlog(sink.name)).toMatchObject({ backlog: 20, dead: 0, delivered: 0 });
+    sink.down = false;
+    for (let round = 0; round < 5; round += 1) {
+      await worker.deliverDue();
+      clock.advance(10_000);
+    }
+    expect(store.backlog(sink.name)).toMatchObject({ backlog: 0, delivered: 20 });
+    expect(listTree(join(directory.path, 'central')).filter((file) => file.endsWith('.json'))).toHaveLength(20);
+  });
+
   it('a redelivery of an already delivered item leaves exactly one copy', async () => {
     enqueueRecords(1);
     const [item] = store.due(sink.name, 1);
