@@ -9,8 +9,13 @@ import { openCatalog, type CatalogDatabase } from './catalog/database.js';
 import { createRetention, type RetentionModule } from './retention/retention-module.js';
 import { SpoolRetentionSource } from './retention/spool-source.js';
 import { systemClock, type Clock } from './shared/clock.js';
+import type { HoldPort } from './shared/ports.js';
 import type { Logger } from './shared/logger.js';
 import type { Principal, Role } from './shared/types.js';
+import { Registry } from 'prom-client';
+import { createUplink } from './uplink/build-uplink.js';
+import { createSinks } from './uplink/sink-factory.js';
+import type { UplinkService } from './uplink/uplink-service.js';
 
 export const GATEWAY_VERSION = '0.1.0';
 
@@ -25,15 +30,13 @@ export interface Gateway {
 export interface Components {
   security: SecurityStack;
   retention: RetentionModule;
+  uplink?: UplinkService;
+  registry: Registry;
   api: FastifyInstance;
 }
 
-/** Builds every component and the HTTP API over an open catalog; starts nothing that runs on a timer. */
-export async function composeApi(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase): Promise<Components> {
-  const security = createSecurityStack({ config, db: catalog, logger, clock, ffmpegPath: resolveFfmpegPath() });
-  await security.start();
-  const audit = security.audit;
-  const authenticator = new JwtAuthenticator({
+async function createAuthenticator(config: Readonly<Config>, security: SecurityStack, clock: Clock, logger: Logger): Promise<JwtAuthenticator> {
+  return new JwtAuthenticator({
     issuer: config.auth.issuer,
     audience: config.auth.audience,
     algorithms: config.auth.algorithms,
@@ -44,9 +47,17 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
     failureLimit: config.auth.failureLimit,
     failureWindowMs: config.auth.failureWindowSec * 1000,
     clock,
-    audit,
+    audit: security.audit,
     logger,
   });
+}
+
+/** Builds every component and the HTTP API over an open catalog; starts nothing that runs on a timer. */
+export async function composeApi(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase): Promise<Components> {
+  const security = createSecurityStack({ config, db: catalog, logger, clock, ffmpegPath: resolveFfmpegPath() });
+  await security.start();
+  const audit = security.audit;
+  const authenticator = await createAuthenticator(config, security, clock, logger);
   const retention = createRetention({
     db: catalog,
     config: config.retention,
@@ -55,6 +66,19 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
     clock,
     logger,
   });
+  const registry = new Registry();
+  const holds: HoldPort = {
+    isHeld: (artefact) =>
+      retention.service.isHeld({
+        id: artefact.key,
+        dataClass: artefact.kind === 'segment' ? 'redacted' : artefact.kind === 'sensor_record' || artefact.kind === 'sensor_aggregate' ? 'sensor_minimized' : 'metadata',
+        ...(artefact.group ? { cameraId: artefact.group } : {}),
+        recordedAt: artefact.createdAt,
+      }),
+  };
+  const uplink = config.uplink.enabled
+    ? createUplink({ config, catalog, clock, logger, registry, audit, holds }, createSinks(config, logger))
+    : undefined;
   const api = await buildServer(
     {
       logger,
@@ -75,10 +99,11 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
       keys: security.keysApi(),
       retention: retention.service,
       holds: retention.service,
+      ...(uplink ? { uplink } : {}),
     },
     { version: GATEWAY_VERSION },
   );
-  return { security, retention, api };
+  return { security, retention, ...(uplink ? { uplink } : {}), registry, api };
 }
 
 /** Composition root: the only place that knows concrete classes and wires them together. */
@@ -91,6 +116,7 @@ export function createGateway(config: Readonly<Config>, logger: Logger, clock: C
       catalog = openCatalog(join(config.dataDir, 'catalog.db'));
       components = await composeApi(config, logger, clock, catalog);
       components.retention.sweeper.start();
+      await components.uplink?.start();
       const url = await components.api.listen({ host: config.http.host, port: config.http.port });
       return { url };
     },
@@ -98,6 +124,7 @@ export function createGateway(config: Readonly<Config>, logger: Logger, clock: C
       if (stopped) return;
       stopped = true;
       await components?.api.close();
+      await components?.uplink?.stop();
       await components?.retention.sweeper.stop();
       components?.security.stop();
       catalog?.close();

@@ -3,6 +3,7 @@ import { httpSection, logSection } from './sections/core.js';
 import { pipelineSection } from './sections/pipeline.js';
 import { accessSection, auditSection, authSection, vaultSection } from './sections/security.js';
 import { retentionSection } from './sections/retention.js';
+import { uplinkSection } from './sections/uplink.js';
 
 /**
  * The one schema of the gateway's configuration: types, defaults and descriptions. Each concern owns a
@@ -19,6 +20,7 @@ export const configSchema = z
     audit: auditSection,
     access: accessSection,
     retention: retentionSection,
+    uplink: uplinkSection,
   })
   .describe('privacy-gateway configuration');
 
