@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { httpSection, logSection } from './sections/core.js';
 import { pipelineSection } from './sections/pipeline.js';
+import { sensorsSection } from './sections/sensors.js';
 
 /**
  * The one schema of the gateway's configuration: types, defaults and descriptions. Each concern owns a
@@ -12,6 +13,7 @@ export const configSchema = z
     http: httpSection,
     log: logSection,
     pipeline: pipelineSection,
+    sensors: sensorsSection,
   })
   .describe('privacy-gateway configuration');
 
