@@ -9,12 +9,14 @@ import type { Authenticator } from '../shared/types.js';
 import { createAuthGuards, type AccessDeniedListener, type AuthGuards } from './auth.js';
 import { sendProblem, toProblem } from './problem.js';
 import { healthRoutes, type HealthService } from './routes/health.js';
+import { sensorsRoutes, type SensorsApiService } from './routes/sensors.js';
 
 export interface ApiDependencies {
   logger: Logger;
   authenticator: Authenticator;
   onAccessDenied?: AccessDeniedListener;
   health: HealthService;
+  sensors?: SensorsApiService;
 }
 
 export interface ApiOptions {
@@ -69,5 +71,6 @@ export async function buildServer(deps: ApiDependencies, options: ApiOptions): P
   });
 
   await app.register(healthRoutes, { service: deps.health });
+  if (deps.sensors) await app.register(sensorsRoutes, { service: deps.sensors });
   return app;
 }

@@ -127,6 +127,8 @@ export function aggregateProblems(policy: SensorPolicy): string[] {
     ...checkAggregateField(policy, output.valueField, 'valueField', (s) => s.type === 'number' || s.type === 'integer'),
     ...checkAggregateField(policy, output.distinctField, 'distinctField', (s) => s.action === 'pseudonymize'),
   ];
+  const time = output.timeField === undefined ? undefined : policy.fields[output.timeField];
+  if (time?.type === 'timestamp' && output.windowMs % time.bucketMs !== 0) problems.push(`policy ${policy.id}: windowMs must be a multiple of the time field's bucketMs`);
   if (output.metric !== 'count' && output.valueField === undefined) problems.push(`policy ${policy.id}: metric '${output.metric}' needs a valueField`);
   return problems;
 }
