@@ -50,12 +50,14 @@ export function binNumber(value: number, binWidth: number): number {
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 /** Seven or more digits, optionally with a leading + and separators (spaces, dots, dashes, brackets). */
 const PHONE = /(?<![\w])\+?\(?\d(?:[\s().-]*\d){6,14}(?![\w])/g;
-/** Plate-like tokens: letters and digits mixed, 4–10 characters, optionally one space or dash inside. */
-const PLATE = /\b(?=[A-Z0-9 -]{4,10}\b)(?=[A-Z0-9 -]*\d)(?=[A-Z0-9 -]*[A-Z])[A-Z0-9]{1,4}(?:[ -]?[A-Z0-9]{1,5}){1,2}\b/g;
+/** Plate-like tokens: 5–8 characters mixing letters and digits (7XYZ123, abc1234). */
+const PLATE_TOKEN = /\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{5,8}\b/gi;
+/** Plate-like pairs: capital letters, a dash or space, digits (ABC-1234, NY 4821). */
+const PLATE_PAIR = /\b[A-Z]{1,4}[ -]\d{2,5}\b/g;
 
 /** Replaces emails, phone numbers and plate-like strings in free text (A7). */
 export function redactText(text: string): string {
-  return text.replace(EMAIL, '[email]').replace(PHONE, '[phone]').replace(PLATE, '[plate]');
+  return text.replace(EMAIL, '[email]').replace(PHONE, '[phone]').replace(PLATE_PAIR, '[plate]').replace(PLATE_TOKEN, '[plate]');
 }
 
 /** Canonical MAC form `aa:bb:cc:dd:ee:ff`, or undefined when the value is not a MAC. */
