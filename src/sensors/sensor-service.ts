@@ -41,6 +41,8 @@ export interface SensorServiceDeps {
   forwarder: SensorForwarder;
   /** How often closed aggregation windows are published (wall-clock timer; the decision uses `clock`). */
   flushIntervalMs?: number;
+  /** How long `stop()` waits for the message in work before leaving it unacknowledged for redelivery. */
+  drainTimeoutMs?: number;
 }
 
 export interface SensorStatsView extends SensorStatsSnapshot {
@@ -80,7 +82,7 @@ export class SensorService {
     this.stats = new SensorStats(clock, this.logger, config.dropLogIntervalMs);
     this.keyRing = new PseudonymKeyRing({ clock, periodMs: config.pseudonymRotationMs });
     this.aggregator = new WindowAggregator(config.aggregateGraceMs);
-    this.ingest = new MqttIngest({ ...config, url: config.mqttUrl, drainTimeoutMs: DRAIN_TIMEOUT_MS }, this.logger);
+    this.ingest = new MqttIngest({ ...config, url: config.mqttUrl, drainTimeoutMs: deps.drainTimeoutMs ?? DRAIN_TIMEOUT_MS }, this.logger);
   }
 
   async start(): Promise<void> {
