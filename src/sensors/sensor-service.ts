@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Clock } from '../shared/clock.js';
-import { isGatewayError } from '../shared/errors.js';
+import { GatewayError, isGatewayError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { AuditEvent, AuditPort } from '../shared/ports.js';
 import type { Principal } from '../shared/types.js';
@@ -135,7 +135,7 @@ export class SensorService {
       throw error;
     }
     const previous = this.store.current();
-    this.deps.audit.append({
+    this.appendOrRefuse({
       ...actor,
       object: `sensor-policies:v${next.version}`,
       outcome: 'success',
@@ -149,6 +149,16 @@ export class SensorService {
     }
     this.logger.info({ policyVersion: next.version, by: principal.subject }, 'sensor policies replaced');
     return next;
+  }
+
+  /** F4: a change that cannot be audited does not happen. */
+  private appendOrRefuse(event: AuditEvent): void {
+    try {
+      this.deps.audit.append(event);
+    } catch (error) {
+      if (isGatewayError(error)) throw error;
+      throw new GatewayError('PGW_ERR_AUDIT_UNAVAILABLE', 'the audit log could not record the sensor policy change', {}, { cause: error });
+    }
   }
 
   /** Records a refused change; the refusal itself stands even when the audit log is unavailable. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { PolicySetInput } from '../../src/sensors/policy-schema.js';
 import type { SensorForwarder } from '../../src/sensors/sensor-forwarders.js';
 import type { SensorService } from '../../src/sensors/sensor-service.js';
 import { ManualClock } from '../../src/shared/clock.js';
@@ -14,16 +15,16 @@ import { createService, publisher, tempDir, uniqueRoot, waitUntil, writePolicyDi
  * The broker here is our own (a second Mosquitto with persistence, or aedes), never the shared one.
  */
 
-function counterPolicy(root: string) {
+function counterPolicy(root: string): PolicySetInput['policies'] {
   return [
     {
       id: 'traffic-counter',
       topics: [`${root}/traffic/+/count`],
       fields: {
-        seq: { action: 'keep' as const, type: 'integer' as const },
-        vehicles: { action: 'keep' as const, type: 'integer' as const, min: 0 },
+        seq: { action: 'keep', type: 'integer' },
+        vehicles: { action: 'keep', type: 'integer', min: 0 },
       },
-      output: { mode: 'record' as const },
+      output: { mode: 'record' },
     },
   ];
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MqttTopicSensorForwarder, type MqttOutputMessage, type SensorForwarder } from '../../src/sensors/sensor-forwarders.js';
+import type { PolicySetInput } from '../../src/sensors/policy-schema.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { sharedBroker, type TestBroker } from './helpers/brokers.js';
 import { CollectingForwarder } from './helpers/collecting-forwarder.js';
@@ -9,36 +10,36 @@ import { clearSession, createService, publisher, tempDir, uniqueRoot, waitUntil,
 
 const START = Date.UTC(2026, 2, 3, 9, 0, 0);
 
-function policiesFor(root: string) {
+function policiesFor(root: string): PolicySetInput['policies'] {
   return [
     {
       id: 'air-quality',
       topics: [`${root}/air/+/reading`],
       fields: {
-        pm25: { action: 'keep' as const, type: 'number' as const, min: 0, max: 2000 },
-        location: { action: 'coarsen' as const, type: 'point' as const, decimals: 3 },
-        ts: { action: 'coarsen' as const, type: 'timestamp' as const, bucketMs: 60_000 },
+        pm25: { action: 'keep', type: 'number', min: 0, max: 2000 },
+        location: { action: 'coarsen', type: 'point', decimals: 3 },
+        ts: { action: 'coarsen', type: 'timestamp', bucketMs: 60_000 },
       },
-      output: { mode: 'record' as const },
+      output: { mode: 'record' },
     },
     {
       id: 'wifi-presence',
       topics: [`${root}/wifi/+/presence`],
       fields: {
-        mac: { action: 'pseudonymize' as const, type: 'identifier' as const, normalize: 'mac' as const },
-        zone: { action: 'keep' as const, type: 'string' as const },
-        ts: { action: 'coarsen' as const, type: 'timestamp' as const, bucketMs: 900_000 },
+        mac: { action: 'pseudonymize', type: 'identifier', normalize: 'mac' },
+        zone: { action: 'keep', type: 'string' },
+        ts: { action: 'coarsen', type: 'timestamp', bucketMs: 900_000 },
       },
-      output: { mode: 'aggregate' as const, zoneField: 'zone', timeField: 'ts', windowMs: 900_000, metric: 'count' as const, distinctField: 'mac', k: 10 },
+      output: { mode: 'aggregate', zoneField: 'zone', timeField: 'ts', windowMs: 900_000, metric: 'count', distinctField: 'mac', k: 10 },
     },
     {
       id: 'bluetooth-transit',
       topics: [`${root}/bt/+/seen`],
       fields: {
-        mac: { action: 'pseudonymize' as const, type: 'identifier' as const, normalize: 'mac' as const },
-        zone: { action: 'keep' as const, type: 'string' as const },
+        mac: { action: 'pseudonymize', type: 'identifier', normalize: 'mac' },
+        zone: { action: 'keep', type: 'string' },
       },
-      output: { mode: 'record' as const },
+      output: { mode: 'record' },
     },
   ];
 }

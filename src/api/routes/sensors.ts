@@ -12,9 +12,16 @@ export interface SensorsApiService {
   statsView(): object;
 }
 
+/** Drops `default` keywords: inside `anyOf` Ajv cannot apply them, and the policy schema applies them itself. */
+function withoutDefaults(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutDefaults);
+  if (typeof node !== 'object' || node === null) return node;
+  return Object.fromEntries(Object.entries(node).filter(([key]) => key !== 'default' && key !== '$schema').map(([key, value]) => [key, withoutDefaults(value)]));
+}
+
+/** The policy schema (the one source of truth) as JSON Schema for request validation and OpenAPI. */
 function jsonSchemaOf(io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _ignored, ...schema } = z.toJSONSchema(policySchema, { io, target: 'draft-7' }) as Record<string, unknown>;
-  return schema;
+  return withoutDefaults(z.toJSONSchema(policySchema, { io, target: 'draft-7' })) as Record<string, unknown>;
 }
 
 const MAX_POLICIES = 100;

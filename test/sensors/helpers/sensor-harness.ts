@@ -7,6 +7,7 @@ import type { PolicySetInput } from '../../../src/sensors/policy-schema.js';
 import type { SensorForwarder } from '../../../src/sensors/sensor-forwarders.js';
 import { SensorService, type SensorServiceConfig } from '../../../src/sensors/sensor-service.js';
 import type { Clock } from '../../../src/shared/clock.js';
+import { GatewayError } from '../../../src/shared/errors.js';
 import { silentLogger } from '../../../src/shared/logger.js';
 import type { AuditEvent, AuditPort } from '../../../src/shared/ports.js';
 import type { TestBroker } from './brokers.js';
@@ -16,7 +17,7 @@ export class RecordingAudit implements AuditPort {
   available = true;
 
   append(event: AuditEvent): void {
-    if (!this.available) throw new Error('audit store unavailable');
+    if (!this.available) throw new GatewayError('PGW_ERR_AUDIT_UNAVAILABLE', 'audit store unavailable');
     this.events.push(event);
   }
 }
