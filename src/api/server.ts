@@ -8,7 +8,10 @@ import type { Logger } from '../shared/logger.js';
 import type { Authenticator } from '../shared/types.js';
 import { createAuthGuards, type AccessDeniedListener, type AuthGuards } from './auth.js';
 import { sendProblem, toProblem } from './problem.js';
+import { accessRequestRoutes, type AccessRequestsService } from './routes/access-requests.js';
+import { auditRoutes, type AuditReadService } from './routes/audit.js';
 import { healthRoutes, type HealthService } from './routes/health.js';
+import { keysRoutes, type KeysService } from './routes/keys.js';
 import { sensorsRoutes, type SensorsApiService } from './routes/sensors.js';
 
 export interface ApiDependencies {
@@ -16,6 +19,9 @@ export interface ApiDependencies {
   authenticator: Authenticator;
   onAccessDenied?: AccessDeniedListener;
   health: HealthService;
+  accessRequests?: AccessRequestsService;
+  audit?: AuditReadService;
+  keys?: KeysService;
   sensors?: SensorsApiService;
 }
 
@@ -71,6 +77,9 @@ export async function buildServer(deps: ApiDependencies, options: ApiOptions): P
   });
 
   await app.register(healthRoutes, { service: deps.health });
+  if (deps.accessRequests) await app.register(accessRequestRoutes, { service: deps.accessRequests });
+  if (deps.audit) await app.register(auditRoutes, { service: deps.audit });
+  if (deps.keys) await app.register(keysRoutes, { service: deps.keys });
   if (deps.sensors) await app.register(sensorsRoutes, { service: deps.sensors });
   return app;
 }
