@@ -95,8 +95,8 @@ async function startSensors(config: Readonly<Config>, logger: Logger, clock: Clo
     protocolVersion: settings.protocolVersion,
     topicPrefix: settings.outputTopic,
     reconnectMs: settings.reconnectMinMs,
-  });
-  await forwarder.start();
+  }, logger.child({ module: 'sensors' }));
+  forwarder.start();
   const service = new SensorService({ config: settings, dataDir: config.dataDir, logger, clock, audit, forwarder });
   await service.start();
   return { service, forwarder };

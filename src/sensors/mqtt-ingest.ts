@@ -26,6 +26,8 @@ export interface MqttIngestOptions {
   reconnectMaxMs: number;
   /** How long `stop()` waits for the message in work before it drops the connection unacknowledged. */
   drainTimeoutMs: number;
+  /** How long `start()` waits for the broker before it returns and keeps retrying in the background. */
+  startTimeoutMs: number;
 }
 
 export type IngestState = 'stopped' | 'connecting' | 'connected' | 'reconnecting';
@@ -47,22 +49,30 @@ export class MqttIngest {
     return { state: this.state, reconnectAttempt: this.attempt };
   }
 
-  /** Connects and subscribes; resolves after the first successful subscription. */
+  /**
+   * Connects and subscribes. Resolves once the broker confirmed the first subscription, or after
+   * `startTimeoutMs` when the broker is unreachable (the gateway starts anyway and keeps retrying).
+   */
   async start(handler: MessageHandler): Promise<void> {
     this.stopping = false;
     this.state = 'connecting';
     const client = mqtt.connect(this.options.url, this.clientOptions());
     this.client = client;
     client.handleMessage = (packet, done) => this.handle(handler, packet, done);
+    let subscribed: () => void = () => undefined;
+    const firstSubscription = new Promise<void>((resolve) => (subscribed = resolve));
     client.on('connect', (connack) => {
       this.state = 'connected';
       this.attempt = 0;
       this.logger.info({ sessionPresent: connack.sessionPresent }, 'sensor broker connected');
-      this.subscribe(client);
+      this.subscribe(client, subscribed);
     });
     client.on('close', () => this.scheduleReconnect(client));
     client.on('error', (error) => this.logger.warn({ err: { message: error.message, code: (error as { code?: unknown }).code } }, 'sensor broker error'));
-    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.options.startTimeoutMs)));
+    if (await Promise.race([firstSubscription.then(() => false), timedOut])) this.logger.warn({ state: this.state }, 'sensor broker not reachable yet; retrying in the background');
+    clearTimeout(timer);
   }
 
   /** Lets the message in work finish (bounded), then disconnects; the session stays on the broker. */
@@ -104,13 +114,14 @@ export class MqttIngest {
     return { ...base, properties: { sessionExpiryInterval: this.options.sessionExpirySec, receiveMaximum: this.options.receiveMaximum } };
   }
 
-  private subscribe(client: MqttClient): void {
+  private subscribe(client: MqttClient, subscribed: () => void): void {
     const filters = Object.fromEntries(this.options.topics.map((topic) => [topic, { qos: 1 as const }]));
     client.subscribe(filters, (error, granted) => {
       if (error) {
         this.logger.error({ err: { message: error.message } }, 'sensor subscription failed');
         return;
       }
+      subscribed();
       const refused = (granted ?? []).filter((grant) => grant.qos !== 1).map((grant) => grant.topic);
       if (refused.length > 0) this.logger.error({ refused }, 'sensor subscription not granted with QoS 1');
     });

@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from '../shared/logger.js';
 import type { OutboxItem, OutboxPort } from '../shared/ports.js';
 
 /**
@@ -41,16 +42,21 @@ export interface MqttOutputMessage {
 export class MqttTopicSensorForwarder implements SensorForwarder {
   private client: MqttClient | undefined;
 
-  constructor(private readonly options: MqttForwarderOptions) {}
+  constructor(
+    private readonly options: MqttForwarderOptions,
+    private readonly logger: Logger,
+  ) {}
 
-  async start(): Promise<void> {
-    this.client = await mqtt.connectAsync(this.options.url, {
+  /** Connects in the background; items forwarded while the broker is away wait in the client's queue. */
+  start(): void {
+    this.client = mqtt.connect(this.options.url, {
       clientId: this.options.clientId,
       protocolVersion: this.options.protocolVersion,
       clean: true,
       reconnectPeriod: this.options.reconnectMs,
       connectTimeout: 10_000,
     });
+    this.client.on('error', (error) => this.logger.warn({ err: { message: error.message } }, 'sensor output broker error'));
   }
 
   async forward(item: OutboxItem): Promise<void> {
@@ -63,7 +69,8 @@ export class MqttTopicSensorForwarder implements SensorForwarder {
   }
 
   async close(): Promise<void> {
-    await this.client?.endAsync();
+    // Forced: anything not yet acknowledged was not acknowledged upstream either and will be redelivered.
+    await this.client?.endAsync(true);
     this.client = undefined;
   }
 }

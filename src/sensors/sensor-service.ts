@@ -54,6 +54,7 @@ export interface SensorStatsView extends SensorStatsSnapshot {
 }
 
 const DRAIN_TIMEOUT_MS = 5000;
+const START_TIMEOUT_MS = 10_000;
 
 function digestOf(set: VersionedPolicySet): string {
   return createHash('sha256').update(JSON.stringify(set.policies)).digest('hex');
@@ -82,7 +83,7 @@ export class SensorService {
     this.stats = new SensorStats(clock, this.logger, config.dropLogIntervalMs);
     this.keyRing = new PseudonymKeyRing({ clock, periodMs: config.pseudonymRotationMs });
     this.aggregator = new WindowAggregator(config.aggregateGraceMs);
-    this.ingest = new MqttIngest({ ...config, url: config.mqttUrl, drainTimeoutMs: deps.drainTimeoutMs ?? DRAIN_TIMEOUT_MS }, this.logger);
+    this.ingest = new MqttIngest({ ...config, url: config.mqttUrl, drainTimeoutMs: deps.drainTimeoutMs ?? DRAIN_TIMEOUT_MS, startTimeoutMs: START_TIMEOUT_MS }, this.logger);
   }
 
   async start(): Promise<void> {

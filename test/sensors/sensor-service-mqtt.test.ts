@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MqttTopicSensorForwarder, type MqttOutputMessage, type SensorForwarder } from '../../src/sensors/sensor-forwarders.js';
 import type { PolicySetInput } from '../../src/sensors/policy-schema.js';
 import { ManualClock } from '../../src/shared/clock.js';
+import { silentLogger } from '../../src/shared/logger.js';
 import { sharedBroker, type TestBroker } from './helpers/brokers.js';
 import { CollectingForwarder } from './helpers/collecting-forwarder.js';
 import { clearSession, createService, publisher, tempDir, uniqueRoot, waitUntil, writePolicyDir } from './helpers/sensor-harness.js';
@@ -77,8 +78,8 @@ describe('sensor service over MQTT (real broker when reachable)', () => {
 
   it('A7/A10: forwards only the named fields, coarsened, to the MQTT output topic with schema and policy version', async () => {
     const outputRoot = uniqueRoot();
-    const forwarder = new MqttTopicSensorForwarder({ url: broker.url, clientId: `pgw-test-out-${randomUUID().slice(0, 8)}`, protocolVersion: broker.protocolVersion, topicPrefix: outputRoot, reconnectMs: 100 });
-    await forwarder.start();
+    const forwarder = new MqttTopicSensorForwarder({ url: broker.url, clientId: `pgw-test-out-${randomUUID().slice(0, 8)}`, protocolVersion: broker.protocolVersion, topicPrefix: outputRoot, reconnectMs: 100 }, silentLogger());
+    forwarder.start();
     cleanups.push(() => forwarder.close());
     const consumer = await mqtt.connectAsync(broker.url, { protocolVersion: broker.protocolVersion });
     cleanups.push(() => consumer.endAsync());
