@@ -170,4 +170,15 @@ describe('sensor service over MQTT (real broker when reachable)', () => {
     });
     expect(JSON.stringify(aggregate)).not.toMatch(/02:00:00|library|station|ap-/);
   });
+
+  it('publishes open windows, marked partial, when the gateway stops', async () => {
+    const forwarder = new CollectingForwarder();
+    const { send, service } = await setup(forwarder);
+    for (let device = 0; device < 12; device++) await send('wifi/ap-1/presence', { mac: `02:00:00:09:00:${device.toString(16).padStart(2, '0')}`, zone: 'plaza', ts: START });
+    await waitUntil(() => Object.values(service.statsView().topics).some((counters) => counters.aggregated === 12), 10_000, 'all probes');
+    expect(forwarder.items).toHaveLength(0);
+    await service.stop();
+    expect(forwarder.items).toHaveLength(1);
+    expect(forwarder.items[0]?.body).toMatchObject({ partial: true, cells: [{ zone: 'plaza', n: 12 }], total: { n: 12 } });
+  });
 });
