@@ -8,7 +8,7 @@ import { WindowAggregator } from '../../src/sensors/window-aggregator.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { CollectingForwarder } from './helpers/collecting-forwarder.js';
-import { bruteForceMacSuffixes } from './helpers/mac-suffix-scan.js';
+import { bruteForceMacSuffixesInParallel } from './helpers/mac-suffix-scan.js';
 
 const OUI = 'aa:bb:cc';
 
@@ -50,7 +50,7 @@ describe('A8 brute force of the MAC suffix space against the output', () => {
     // Positive control: a pseudonymizer without a key (plain SHA-256) is broken by the same scan.
     const control = macs[17] as string;
     const unkeyed = createHash('sha256').update(control).digest().subarray(0, 16).toString('base64url');
-    const recovered = bruteForceMacSuffixes(OUI, [...output, JSON.stringify({ fields: { mac: unkeyed } })]);
+    const recovered = await bruteForceMacSuffixesInParallel(OUI, [...output, JSON.stringify({ fields: { mac: unkeyed } })]);
     expect(recovered).toEqual([control]);
   }, 120_000);
 });

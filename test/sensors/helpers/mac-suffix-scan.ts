@@ -4,7 +4,11 @@
  * of each digest and checking it against the first words of every token in the gateway's output.
  * A hit on 32 bits is then confirmed with node:crypto on the full token.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+
+const SCAN_CHILD = 'test/sensors/fixtures/mac-scan-child.ts';
 
 const K = Int32Array.from([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
@@ -85,10 +89,10 @@ function confirms(mac: string, token: string): boolean {
 }
 
 /**
- * Tries every suffix `xx:yy:zz` after `oui` (`aa:bb:cc`), lowercase canonical form, against the
- * output: as a raw string and as its unkeyed SHA-256. Returns the MACs it recovered.
+ * Tries every suffix `xx:yy:zz` in [from, to) after `oui` (`aa:bb:cc`), lowercase canonical form,
+ * against the output: as a raw string and as its unkeyed SHA-256. Returns the MACs it recovered.
  */
-export function bruteForceMacSuffixes(oui: string, outputStrings: readonly string[]): string[] {
+export function bruteForceMacSuffixes(oui: string, outputStrings: readonly string[], from = 0, to = 1 << 24): string[] {
   const found = new Set<string>();
   const raw = new RegExp(`${oui.replace(/:/g, '[:-]?')}[:-]?[0-9a-f]{2}[:-]?[0-9a-f]{2}[:-]?[0-9a-f]{2}`, 'gi');
   for (const text of outputStrings) for (const match of text.match(raw) ?? []) found.add(match.toLowerCase());
@@ -98,7 +102,7 @@ export function bruteForceMacSuffixes(oui: string, outputStrings: readonly strin
   w[0] = word(base, 0) | 0;
   w[1] = word(base, 4) | 0;
   w[15] = 17 * 8;
-  for (let suffix = 0; suffix < 1 << 24; suffix++) {
+  for (let suffix = from; suffix < to; suffix++) {
     const d = HEX[suffix >>> 16] as number;
     const e = HEX[(suffix >>> 8) & 255] as number;
     const f = HEX[suffix & 255] as number;
@@ -111,4 +115,22 @@ export function bruteForceMacSuffixes(oui: string, outputStrings: readonly strin
     if (candidates.some((token) => confirms(mac, token))) found.add(mac);
   }
   return [...found];
+}
+
+/** The same scan split over child processes (one per core), for the full 2^24 space in a few seconds. */
+export async function bruteForceMacSuffixesInParallel(oui: string, outputStrings: readonly string[], processes = Math.max(1, Math.min(4, availableParallelism()))): Promise<string[]> {
+  const share = Math.ceil((1 << 24) / processes);
+  const runs = Array.from({ length: processes }, (_, index) => {
+    const child = spawn(process.execPath, [SCAN_CHILD, oui, String(index * share), String(Math.min(1 << 24, (index + 1) * share))], {
+      env: { ...process.env, NODE_OPTIONS: '--import tsx' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    child.stdin.end(JSON.stringify(outputStrings));
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    return new Promise<string[]>((resolve, reject) =>
+      child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout) as string[]) : reject(new Error(`scan child exited with ${code}`)))),
+    );
+  });
+  return [...new Set((await Promise.all(runs)).flat())];
 }
