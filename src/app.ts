@@ -9,7 +9,10 @@ import { openCatalog, type CatalogDatabase } from './catalog/database.js';
 import { createRetention, type RetentionModule } from './retention/retention-module.js';
 import { SpoolRetentionSource } from './retention/spool-source.js';
 import { systemClock, type Clock } from './shared/clock.js';
-import type { HoldPort } from './shared/ports.js';
+import { GatewayError } from './shared/errors.js';
+import type { HoldPort, OutboxPort } from './shared/ports.js';
+import { MqttTopicSensorForwarder, OutboxSensorForwarder, type SensorForwarder } from './sensors/sensor-forwarders.js';
+import { SensorService } from './sensors/sensor-service.js';
 import type { Logger } from './shared/logger.js';
 import type { Principal, Role } from './shared/types.js';
 import { Registry } from 'prom-client';
@@ -31,6 +34,7 @@ export interface Components {
   security: SecurityStack;
   retention: RetentionModule;
   uplink?: UplinkService;
+  sensors?: SensorComponent;
   registry: Registry;
   api: FastifyInstance;
 }
@@ -50,6 +54,33 @@ async function createAuthenticator(config: Readonly<Config>, security: SecurityS
     audit: security.audit,
     logger,
   });
+}
+
+interface SensorComponent {
+  service: SensorService;
+  forwarder: SensorForwarder;
+}
+
+/** Sensor ingest → policy → forwarder: the uplink outbox, or a topic on the same broker. */
+function createSensors(config: Readonly<Config>, logger: Logger, clock: Clock, security: SecurityStack, outbox: OutboxPort | undefined): SensorComponent {
+  const settings = config.sensors;
+  let forwarder: SensorForwarder;
+  if (settings.output === 'outbox') {
+    if (!outbox) throw new GatewayError('PGW_ERR_CONFIG_INVALID', "sensors.output is 'outbox' but uplink.enabled is false: enable the uplink or set sensors.output to 'mqtt'");
+    forwarder = new OutboxSensorForwarder(outbox);
+  } else {
+    const mqttForwarder = new MqttTopicSensorForwarder({
+      url: settings.mqttUrl,
+      clientId: `${settings.clientId}-out`,
+      protocolVersion: settings.protocolVersion,
+      topicPrefix: settings.outputTopic,
+      reconnectMs: settings.reconnectMinMs,
+    }, logger.child({ module: 'sensors' }));
+    mqttForwarder.start();
+    forwarder = mqttForwarder;
+  }
+  const service = new SensorService({ config: settings, dataDir: config.dataDir, logger, clock, audit: security.audit, forwarder });
+  return { service, forwarder };
 }
 
 /** Builds every component and the HTTP API over an open catalog; starts nothing that runs on a timer. */
@@ -79,6 +110,7 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
   const uplink = config.uplink.enabled
     ? createUplink({ config, catalog, clock, logger, registry, audit, holds }, createSinks(config, logger))
     : undefined;
+  const sensors = config.sensors.enabled ? createSensors(config, logger, clock, security, uplink) : undefined;
   const api = await buildServer(
     {
       logger,
@@ -100,10 +132,11 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
       retention: retention.service,
       holds: retention.service,
       ...(uplink ? { uplink } : {}),
+      ...(sensors ? { sensors: sensors.service } : {}),
     },
     { version: GATEWAY_VERSION },
   );
-  return { security, retention, ...(uplink ? { uplink } : {}), registry, api };
+  return { security, retention, ...(uplink ? { uplink } : {}), ...(sensors ? { sensors } : {}), registry, api };
 }
 
 /** Composition root: the only place that knows concrete classes and wires them together. */
@@ -117,6 +150,7 @@ export function createGateway(config: Readonly<Config>, logger: Logger, clock: C
       components = await composeApi(config, logger, clock, catalog);
       components.retention.sweeper.start();
       await components.uplink?.start();
+      await components.sensors?.service.start();
       const url = await components.api.listen({ host: config.http.host, port: config.http.port });
       return { url };
     },
@@ -124,6 +158,8 @@ export function createGateway(config: Readonly<Config>, logger: Logger, clock: C
       if (stopped) return;
       stopped = true;
       await components?.api.close();
+      await components?.sensors?.service.stop();
+      await components?.sensors?.forwarder.close();
       await components?.uplink?.stop();
       await components?.retention.sweeper.stop();
       components?.security.stop();
