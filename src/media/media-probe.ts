@@ -49,13 +49,19 @@ export function parseRate(rational: string | undefined): number {
   return den > 0 ? num / den : 0;
 }
 
+/** One line from ffprobe's complaint; a missing MP4 index means the file was cut short. */
+export function probeFailureReason(stderr: string, fallback: string): string {
+  if (/moov atom not found/i.test(stderr)) return 'truncated or incomplete video (moov atom not found)';
+  const last = stderr.trim().split('\n').pop()?.replace(/^\[[^\]]*\]\s*/, '').replace(/^.*?: /, '');
+  return `not a readable image or video (${last !== undefined && last !== '' ? last : fallback})`;
+}
+
 function runProbe(tools: MediaTools, path: string): Promise<ProbeOutput> {
   const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path];
   return new Promise((resolve, reject) => {
     execFile(tools.ffprobe, args, { maxBuffer: 4 * 1024 * 1024, timeout: 30_000 }, (error, stdout, stderr) => {
       if (error) {
-        const reason = stderr.trim().split('\n').pop()?.replace(/^.*?: /, '') ?? error.message;
-        reject(invalid(path, `not a readable image or video (${reason})`, error));
+        reject(invalid(path, probeFailureReason(stderr, error.message), error));
         return;
       }
       resolve(JSON.parse(stdout) as ProbeOutput);

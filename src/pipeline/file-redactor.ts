@@ -86,93 +86,105 @@ function asInputError(inputPath: string, error: unknown): Error {
   return new GatewayError('PGW_ERR_INPUT_INVALID', `${basename(inputPath)}: ${reason}`, { path: inputPath }, { cause: error });
 }
 
+function startHost(options: FileRedactorOptions): DetectorHost | null {
+  if (options.detector.kind === 'none') return null;
+  const { settings } = options;
+  return new DetectorHost({
+    spec: options.detector,
+    clock: options.clock ?? systemClock,
+    logger: options.logger,
+    detectTimeoutMs: settings.detectTimeoutMs,
+    initTimeoutMs: options.initTimeoutMs ?? 120_000,
+    maxRestarts: settings.detectorMaxRestarts,
+    restartWindowMs: settings.detectorRestartWindowMs,
+  });
+}
+
+function encoderFor(tools: MediaTools, options: FileRedactorOptions, info: MediaInfo, source: FrameSource, outputPath: string | undefined): FrameEncoder | null {
+  if (outputPath === undefined) return null;
+  const kind = outputKind(info, outputPath);
+  return new FrameEncoder(tools, {
+    kind,
+    size: source.size,
+    rate: info.kind === 'video' ? info.rate : '1/1',
+    output: `${outputPath}.partial`,
+    preset: options.settings.encoderPreset,
+    crf: options.settings.encoderCrf,
+    ...(kind === 'video' ? { format: 'mp4' } : {}),
+  });
+}
+
+interface FileJob {
+  tools: MediaTools;
+  options: FileRedactorOptions;
+  host: DetectorHost | null;
+}
+
+async function runFile(job: FileJob, inputPath: string, fileOptions: RedactFileOptions): Promise<RedactionReport> {
+  const { tools, options, host } = job;
+  const { settings } = options;
+  const info = await probeMedia(tools, inputPath);
+  const source = sourceOf(inputPath, info);
+  const { outputPath } = fileOptions;
+  const encoder = encoderFor(tools, options, info, source, outputPath);
+  const frames: FrameRecord[] = [];
+  try {
+    const analysisSize = host ? await host.inputSize(source.size.width, source.size.height) : undefined;
+    const loop = new FrameLoop({
+      tools,
+      source,
+      detection: host && analysisSize ? { host, analysisSize, mode: { kind: 'offline', analysisFps: settings.analysisFps } } : null,
+      classes: options.classes,
+      style: options.style,
+      lookaheadMs: settings.lookaheadMs,
+      maxDetectionAgeMs: settings.maxDetectionAgeMs,
+      trackTtlMs: settings.trackTtlMs,
+      sink: encoder,
+      onFrame: (record) => {
+        frames.push(record);
+        fileOptions.onProgress?.(frames.length, info.expectedFrames);
+      },
+      onRedactTiming: fileOptions.onRedactTiming,
+    });
+    const result = await loop.run();
+    checkComplete(inputPath, info, result.frames);
+    await encoder?.finish();
+    if (outputPath !== undefined) await rename(`${outputPath}.partial`, outputPath);
+    return {
+      input: inputPath,
+      kind: info.kind,
+      width: source.size.width,
+      height: source.size.height,
+      ...(info.kind === 'video' ? { fps: info.fps } : {}),
+      frameCount: result.frames,
+      failClosedFrames: result.failClosedFrames,
+      detector: { id: host?.detectorId ?? 'none', models: host?.models.map((m) => ({ id: m.id, sha256: m.sha256 })) ?? [] },
+      frames,
+    };
+  } catch (error) {
+    await encoder?.abort();
+    if (outputPath !== undefined) await rm(`${outputPath}.partial`, { force: true });
+    throw asInputError(inputPath, error);
+  }
+}
+
 /**
  * Offline redaction of image and video files through the frame loop, shared by the `redact` command and the
  * evaluation harness. One detector worker serves every file of the redactor; results depend only on the
- * input (analysis runs on a fixed schedule in video time and the loop waits for it).
+ * input (analysis runs on a fixed schedule in video time and the loop waits for it). Output is written to
+ * `<outputPath>.partial` and renamed only when complete, so a failed input never leaves a partial file.
  */
 export async function createFileRedactor(options: FileRedactorOptions): Promise<FileRedactor> {
-  const tools = options.tools ?? mediaTools();
-  const { settings } = options;
-  const host =
-    options.detector.kind === 'none'
-      ? null
-      : new DetectorHost({
-          spec: options.detector,
-          clock: options.clock ?? systemClock,
-          logger: options.logger,
-          detectTimeoutMs: settings.detectTimeoutMs,
-          initTimeoutMs: options.initTimeoutMs ?? 120_000,
-          maxRestarts: settings.detectorMaxRestarts,
-          restartWindowMs: settings.detectorRestartWindowMs,
-        });
+  const host = startHost(options);
   try {
     await host?.start();
   } catch (error) {
     await host?.close();
     throw error;
   }
-
-  async function redactFile(inputPath: string, fileOptions: RedactFileOptions = {}): Promise<RedactionReport> {
-    const info = await probeMedia(tools, inputPath);
-    const source = sourceOf(inputPath, info);
-    const { outputPath } = fileOptions;
-    const partialPath = outputPath === undefined ? undefined : `${outputPath}.partial`;
-    const encoder =
-      outputPath === undefined || partialPath === undefined
-        ? null
-        : new FrameEncoder(tools, {
-            kind: outputKind(info, outputPath),
-            size: source.size,
-            rate: info.kind === 'video' ? info.rate : '1/1',
-            output: partialPath,
-            preset: settings.encoderPreset,
-            crf: settings.encoderCrf,
-            format: 'mp4',
-          });
-    const frames: FrameRecord[] = [];
-    try {
-      const analysisSize = host ? await host.inputSize(source.size.width, source.size.height) : undefined;
-      const loop = new FrameLoop({
-        tools,
-        source,
-        detection: host && analysisSize ? { host, analysisSize, mode: { kind: 'offline', analysisFps: settings.analysisFps } } : null,
-        classes: options.classes,
-        style: options.style,
-        lookaheadMs: settings.lookaheadMs,
-        maxDetectionAgeMs: settings.maxDetectionAgeMs,
-        trackTtlMs: settings.trackTtlMs,
-        sink: encoder,
-        onFrame: (record) => {
-          frames.push(record);
-          fileOptions.onProgress?.(frames.length, info.expectedFrames);
-        },
-        onRedactTiming: fileOptions.onRedactTiming,
-      });
-      const result = await loop.run();
-      checkComplete(inputPath, info, result.frames);
-      await encoder?.finish();
-      if (outputPath !== undefined && partialPath !== undefined) await rename(partialPath, outputPath);
-      return {
-        input: inputPath,
-        kind: info.kind,
-        width: source.size.width,
-        height: source.size.height,
-        ...(info.kind === 'video' ? { fps: info.fps } : {}),
-        frameCount: result.frames,
-        failClosedFrames: result.failClosedFrames,
-        detector: { id: host?.detectorId ?? 'none', models: host?.models.map((m) => ({ id: m.id, sha256: m.sha256 })) ?? [] },
-        frames,
-      };
-    } catch (error) {
-      await encoder?.abort();
-      if (partialPath !== undefined) await rm(partialPath, { force: true });
-      throw asInputError(inputPath, error);
-    }
-  }
-
+  const job: FileJob = { tools: options.tools ?? mediaTools(), options, host };
   return {
-    redactFile,
+    redactFile: (inputPath, fileOptions = {}) => runFile(job, inputPath, fileOptions),
     close: async () => {
       await host?.close();
     },

@@ -61,10 +61,10 @@ export function alignRegion(region: Rect, width: number, height: number): Rect |
   return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
 }
 
-/** End of the block starting at `start`: a remainder under half a block joins the last block instead of leaking detail. */
+/** End of the block starting at `start`: a remainder smaller than a block joins the last block, so no block is under size. */
 function blockEnd(start: number, end: number, block: number): number {
   const next = start + block;
-  return end - next < block / 2 ? end : next;
+  return end - next < block ? end : next;
 }
 
 function fillRect(plane: Plane, x0: number, y0: number, x1: number, y1: number, value: number): void {

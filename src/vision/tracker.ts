@@ -61,7 +61,8 @@ function matchScore(predicted: Box, det: Box): number {
   const b = centre(det);
   const scale = Math.max(predicted.w, predicted.h, det.w, det.h);
   const distance = Math.hypot(a.cx - b.cx, a.cy - b.cy) / scale;
-  return iou(predicted, det) + Math.max(0, 1 - distance);
+  // Centres up to two box sizes apart can still match: a fast object between sparse analyses may not overlap itself.
+  return iou(predicted, det) + Math.max(0, 1 - distance / 2);
 }
 
 /** Velocity (px per ms) of the box centre between two hits. */
