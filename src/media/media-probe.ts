@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { GatewayError } from '../shared/errors.js';
@@ -49,11 +50,22 @@ export function parseRate(rational: string | undefined): number {
   return den > 0 ? num / den : 0;
 }
 
-/** One line from ffprobe's complaint; a missing MP4 index means the file was cut short. */
-export function probeFailureReason(stderr: string, fallback: string): string {
-  if (/moov atom not found/i.test(stderr)) return 'truncated or incomplete video (moov atom not found)';
+/** One line from ffprobe's complaint; an MP4 header without its index means the file was cut short. */
+export function probeFailureReason(stderr: string, fallback: string, startsLikeMp4: boolean): string {
+  if (startsLikeMp4 && /moov atom not found/i.test(stderr)) return 'truncated or incomplete video (moov atom not found)';
   const last = stderr.trim().split('\n').pop()?.replace(/^\[[^\]]*\]\s*/, '').replace(/^.*?: /, '');
   return `not a readable image or video (${last !== undefined && last !== '' ? last : fallback})`;
+}
+
+function startsWithFtyp(path: string): boolean {
+  const head = Buffer.alloc(8);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, 8, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return head.subarray(4, 8).toString('latin1') === 'ftyp';
 }
 
 function runProbe(tools: MediaTools, path: string): Promise<ProbeOutput> {
@@ -61,7 +73,7 @@ function runProbe(tools: MediaTools, path: string): Promise<ProbeOutput> {
   return new Promise((resolve, reject) => {
     execFile(tools.ffprobe, args, { maxBuffer: 4 * 1024 * 1024, timeout: 30_000 }, (error, stdout, stderr) => {
       if (error) {
-        reject(invalid(path, probeFailureReason(stderr, error.message), error));
+        reject(invalid(path, probeFailureReason(stderr, error.message, startsWithFtyp(path)), error));
         return;
       }
       resolve(JSON.parse(stdout) as ProbeOutput);

@@ -62,7 +62,8 @@ describe('frame sizes and schedule', () => {
   it.each([
     ['[mov,mp4 @ 0x1] moov atom not found\nx.mp4: Invalid data found when processing input', 'truncated or incomplete video (moov atom not found)'],
     ['x.mp4: Invalid data found when processing input', 'not a readable image or video (Invalid data found when processing input)'],
-  ])('explains ffprobe failures in one line', (stderr, reason) => {
-    expect(probeFailureReason(stderr, 'exit 1')).toBe(reason);
+    ['[mov,mp4 @ 0x1] moov atom not found\nx.mp4: Invalid data found when processing input', 'not a readable image or video (Invalid data found when processing input)', false],
+  ])('explains ffprobe failures in one line', (stderr, reason, startsLikeMp4 = true) => {
+    expect(probeFailureReason(stderr, 'exit 1', startsLikeMp4)).toBe(reason);
   });
 });
