@@ -4,6 +4,8 @@ import { createSecurityStack, type SecurityStack } from './access/security-stack
 import { resolveFfmpegPath } from './access/remux.js';
 import { JwtAuthenticator } from './api/jwt-authenticator.js';
 import { buildServer } from './api/server.js';
+import { CameraService } from './cameras/camera-service.js';
+import { CameraStore } from './catalog/camera-store.js';
 import type { Config } from './config/schema.js';
 import { openCatalog, type CatalogDatabase } from './catalog/database.js';
 import { createRetention, type RetentionModule } from './retention/retention-module.js';
@@ -35,6 +37,7 @@ export interface Components {
   retention: RetentionModule;
   uplink?: UplinkService;
   sensors?: SensorComponent;
+  cameras: CameraService;
   registry: Registry;
   api: FastifyInstance;
 }
@@ -111,6 +114,10 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
     ? createUplink({ config, catalog, clock, logger, registry, audit, holds }, createSinks(config, logger))
     : undefined;
   const sensors = config.sensors.enabled ? createSensors(config, logger, clock, security, uplink) : undefined;
+  const cameras = new CameraService({
+    cameras: config.cameras, pipeline: config.pipeline, dataDir: config.dataDir, store: new CameraStore(catalog),
+    originals: security.vault, audit, registry, clock, logger, ...(uplink ? { outbox: uplink, pressure: uplink } : {}),
+  });
   const api = await buildServer(
     {
       logger,
@@ -125,7 +132,7 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
           details: { needed },
         });
       },
-      health: { live: () => true, notReady: () => [] },
+      health: { live: () => true, notReady: () => cameras.notStreaming() },
       accessRequests: security.accessApi(),
       audit: security.auditApi(),
       keys: security.keysApi(),
@@ -133,10 +140,12 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
       holds: retention.service,
       ...(uplink ? { uplink } : {}),
       ...(sensors ? { sensors: sensors.service } : {}),
+      cameras,
+      metrics: registry,
     },
     { version: GATEWAY_VERSION },
   );
-  return { security, retention, ...(uplink ? { uplink } : {}), ...(sensors ? { sensors } : {}), registry, api };
+  return { security, retention, ...(uplink ? { uplink } : {}), ...(sensors ? { sensors } : {}), cameras, registry, api };
 }
 
 /** Composition root: the only place that knows concrete classes and wires them together. */
@@ -151,6 +160,7 @@ export function createGateway(config: Readonly<Config>, logger: Logger, clock: C
       components.retention.sweeper.start();
       await components.uplink?.start();
       await components.sensors?.service.start();
+      components.cameras.start();
       const url = await components.api.listen({ host: config.http.host, port: config.http.port });
       return { url };
     },
@@ -158,6 +168,7 @@ export function createGateway(config: Readonly<Config>, logger: Logger, clock: C
       if (stopped) return;
       stopped = true;
       await components?.api.close();
+      await components?.cameras.stop();
       await components?.sensors?.service.stop();
       await components?.sensors?.forwarder.close();
       await components?.uplink?.stop();
