@@ -12,7 +12,8 @@ import type { CameraFault, CameraMessage, CameraRuntimeSpec } from './camera-pro
 import { CameraSegmenter } from './camera-segmenter.js';
 import { cameraDecoderArgs, cameraInput, GRAPH_START_MARK, ORIGINALS_FD, probeCamera } from './camera-source.js';
 import { Fmp4Cutter } from './fmp4-cutter.js';
-import { FrameLoop } from './frame-loop.js';
+import { FrameLoop, type FrameSink } from './frame-loop.js';
+import { PreviewTap } from './preview-tap.js';
 
 export interface CameraRunnerDeps {
   tools: MediaTools;
@@ -35,6 +36,7 @@ export class CameraRunner {
   private loop: FrameLoop | undefined;
   private encoder: FrameEncoder | undefined;
   private host: DetectorHost | null = null;
+  private preview: PreviewTap | undefined;
   private fault: { fault: CameraFault; message: string } | undefined;
   private stopping = false;
   private inputFrames = 0;
@@ -75,6 +77,11 @@ export class CameraRunner {
       kind: 'video', size: info.size, rate: info.rate, output: join(spec.workDir, `${runTag}-%06d.mp4`),
       preset: settings.encoderPreset, crf: settings.encoderCrf, segmentSeconds: settings.segmentSeconds,
     });
+    let sink: FrameSink = this.encoder;
+    if (settings.previewFps > 0) {
+      this.preview = new PreviewTap(this.encoder, deps.tools, info.size, info.fps, settings.previewFps, (jpeg) => deps.send({ type: 'preview', jpeg }));
+      sink = this.preview;
+    }
     this.loop = new FrameLoop({
       tools: deps.tools,
       source: { input: input.input, size: info.size, crop: false, fps: info.fps },
@@ -84,7 +91,7 @@ export class CameraRunner {
       lookaheadMs: settings.lookaheadMs,
       maxDetectionAgeMs: settings.maxDetectionAgeMs,
       trackTtlMs: settings.trackTtlMs,
-      sink: this.encoder,
+      sink,
       mask: new PrivacyMask(camera.masks, info.size.width, info.size.height),
       decoder: {
         args: (plan) => cameraDecoderArgs(plan, { camera: input, audio: camera.audio.enabled }),
@@ -156,6 +163,7 @@ export class CameraRunner {
     await loop.stop();
     await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 3000))]);
     await this.encoder?.finish().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'encoder did not finish cleanly'));
+    await this.preview?.close();
     await segmenter.collect(true);
     clearInterval(stats);
     this.sendStats();
