@@ -5,6 +5,9 @@ import { resolveFfmpegPath } from './access/remux.js';
 import { JwtAuthenticator } from './api/jwt-authenticator.js';
 import { buildServer } from './api/server.js';
 import { CameraService } from './cameras/camera-service.js';
+import { LazyFileRedactor } from './cameras/offline-redactor.js';
+import { UploadService } from './cameras/upload-service.js';
+import { mediaTools } from './media/media-tools.js';
 import { CameraStore } from './catalog/camera-store.js';
 import type { Config } from './config/schema.js';
 import { openCatalog, type CatalogDatabase } from './catalog/database.js';
@@ -38,6 +41,7 @@ export interface Components {
   uplink?: UplinkService;
   sensors?: SensorComponent;
   cameras: CameraService;
+  uploads: { service: UploadService; redactor: LazyFileRedactor };
   registry: Registry;
   api: FastifyInstance;
 }
@@ -118,6 +122,11 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
     cameras: config.cameras, pipeline: config.pipeline, dataDir: config.dataDir, store: new CameraStore(catalog),
     originals: security.vault, audit, registry, clock, logger, ...(uplink ? { outbox: uplink, pressure: uplink } : {}),
   });
+  const uploadRedactor = new LazyFileRedactor(config.pipeline, logger.child({ module: 'uploads' }));
+  const uploads = new UploadService({
+    dataDir: config.dataDir, maxBytes: config.cameras.uploadMaxBytes, tools: mediaTools(), clock, logger: logger.child({ module: 'uploads' }),
+    publisher: cameras.publisher, camera: (id) => cameras.get(id), redactor: () => uploadRedactor.get(), ...(uplink ? { pressure: uplink } : {}),
+  });
   const api = await buildServer(
     {
       logger,
@@ -141,11 +150,12 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
       ...(uplink ? { uplink } : {}),
       ...(sensors ? { sensors: sensors.service } : {}),
       cameras,
+      uploads,
       metrics: registry,
     },
     { version: GATEWAY_VERSION },
   );
-  return { security, retention, ...(uplink ? { uplink } : {}), ...(sensors ? { sensors } : {}), cameras, registry, api };
+  return { security, retention, ...(uplink ? { uplink } : {}), ...(sensors ? { sensors } : {}), cameras, uploads: { service: uploads, redactor: uploadRedactor }, registry, api };
 }
 
 /** Composition root: the only place that knows concrete classes and wires them together. */
@@ -168,6 +178,8 @@ export function createGateway(config: Readonly<Config>, logger: Logger, clock: C
       if (stopped) return;
       stopped = true;
       await components?.api.close();
+      await components?.uploads.service.drain();
+      await components?.uploads.redactor.close();
       await components?.cameras.stop();
       await components?.sensors?.service.stop();
       await components?.sensors?.forwarder.close();

@@ -18,6 +18,7 @@ import { uplinkRoutes, type UplinkStatusService } from './routes/uplink.js';
 import { sensorsRoutes, type SensorsApiService } from './routes/sensors.js';
 import { camerasRoutes, type CamerasApiService } from './routes/cameras.js';
 import { metricsRoutes, type MetricsService } from './routes/metrics.js';
+import { uploadsRoutes, type UploadsApiService } from './routes/uploads.js';
 
 export interface ApiDependencies {
   logger: Logger;
@@ -33,6 +34,7 @@ export interface ApiDependencies {
   sensors?: SensorsApiService;
   cameras?: CamerasApiService;
   metrics?: MetricsService;
+  uploads?: UploadsApiService;
 }
 
 export interface ApiOptions {
@@ -95,5 +97,6 @@ export async function buildServer(deps: ApiDependencies, options: ApiOptions): P
   if (deps.sensors) await app.register(sensorsRoutes, { service: deps.sensors });
   if (deps.cameras) await app.register(camerasRoutes, { service: deps.cameras });
   if (deps.metrics) await app.register(metricsRoutes, { service: deps.metrics });
+  if (deps.uploads) await app.register(uploadsRoutes, { service: deps.uploads });
   return app;
 }

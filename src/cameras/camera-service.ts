@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { CameraStore } from '../catalog/camera-store.js';
-import { cameraSchema, type CameraConfig, type CamerasConfig } from '../config/sections/cameras.js';
+import { cameraSchema, UPLOAD_SOURCE, type CameraConfig, type CamerasConfig } from '../config/sections/cameras.js';
 import type { PipelineConfig } from '../config/sections/pipeline.js';
 import { CameraMetrics } from '../pipeline/camera-metrics.js';
 import type { CameraLoopSettings } from '../pipeline/camera-protocol.js';
@@ -48,7 +48,7 @@ export class CameraService {
   private readonly supervisors = new Map<string, CameraSupervisor>();
   private readonly configured = new Map<string, CameraConfig>();
   private readonly metrics: CameraMetrics;
-  private readonly publisher: SegmentPublisher;
+  readonly publisher: SegmentPublisher;
   readonly previews = new PreviewHub();
   private running = false;
 
@@ -67,7 +67,7 @@ export class CameraService {
 
   start(): void {
     this.running = true;
-    for (const camera of this.list()) if (camera.enabled) this.launch(camera);
+    for (const camera of this.list()) if (streams(camera)) this.launch(camera);
   }
 
   async stop(): Promise<void> {
@@ -104,7 +104,7 @@ export class CameraService {
     this.options.store.put(camera, principal.subject, this.options.clock.now());
     await this.supervisors.get(camera.id)?.stop();
     this.supervisors.delete(camera.id);
-    if (this.running && camera.enabled) this.launch(camera);
+    if (this.running && streams(camera)) this.launch(camera);
     return { ...camera, origin: 'api' };
   }
 
@@ -166,6 +166,10 @@ export class CameraService {
     this.supervisors.set(camera.id, supervisor);
     supervisor.start();
   }
+}
+
+function streams(camera: CameraConfig): boolean {
+  return camera.enabled && camera.source !== UPLOAD_SOURCE;
 }
 
 function detectorOf(camera: CameraConfig, pipeline: PipelineConfig): DetectorSpec {

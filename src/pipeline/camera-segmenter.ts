@@ -49,6 +49,15 @@ async function hashAndSync(path: string): Promise<{ sha256: string; bytes: numbe
   }
 }
 
+/** Hashes and fsyncs a finished file, renames it into the spool as `<segmentId>.mp4` and fsyncs the directory. */
+export async function moveIntoSpool(partial: string, spoolDir: string, segmentId: string): Promise<{ path: string; sha256: string; bytes: number }> {
+  const { sha256, bytes } = await hashAndSync(partial);
+  const path = join(spoolDir, `${segmentId}.mp4`);
+  await rename(partial, path);
+  fsyncDirectory(spoolDir);
+  return { path, sha256, bytes };
+}
+
 /**
  * Redacted segments of one camera run: the encoder's segment muxer writes `<runTag>-%06d.mp4` into the work
  * directory; a segment is complete once the next one exists (or the encoder has finished). Each complete one
@@ -92,10 +101,7 @@ export class CameraSegmenter {
     const tally = this.tallies[k] ?? { frames: 0, failClosedFrames: 0, regionsPerClass: {} };
     const startMs = options.epochMs() + Math.round((k * this.framesPerSegment * 1000) / options.fps);
     const segmentId = segmentIdOf(options.cameraId, startMs);
-    const { sha256, bytes } = await hashAndSync(partial);
-    const path = join(options.spoolDir, `${segmentId}.mp4`);
-    await rename(partial, path);
-    fsyncDirectory(options.spoolDir);
+    const { path, sha256, bytes } = await moveIntoSpool(partial, options.spoolDir, segmentId);
     options.onSegment({
       segmentId, path, sha256, bytes, startMs,
       endMs: startMs + Math.round((tally.frames * 1000) / options.fps),

@@ -68,7 +68,7 @@ export function streamTypes(media: string | Buffer, scratchDir?: string): string
     writeFileSync(path, media);
   }
   const out = execFileSync('/usr/bin/ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', path as string]);
-  if (typeof media !== 'string') rmSync(path as string);
+  if (typeof media !== 'string') rmSync(path);
   return out.toString().trim().split('\n').filter((line) => line !== '');
 }
 

@@ -50,7 +50,7 @@ const polygon = { type: 'array', minItems: 3, maxItems: 64, items: point } as co
 const cameraBody = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'source'],
+  required: ['id'],
   properties: {
     id: ID,
     kind: { type: 'string', enum: ['stationary', 'bodyworn'] },

@@ -4,6 +4,9 @@ import { detectorProfile, redactionStyle } from './pipeline.js';
 /** Shortest justification accepted for recording audio (requirement A5): a reason, not a checkbox. */
 export const MIN_AUDIO_JUSTIFICATION = 20;
 
+/** Source of a device that only uploads clips (body-worn cameras). */
+export const UPLOAD_SOURCE = 'upload';
+
 const point = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
 
 export const cameraSchema = z
@@ -11,8 +14,8 @@ export const cameraSchema = z
     id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).describe('Camera id: lower-case letters, digits, `-` and `_`.'),
     kind: z.enum(['stationary', 'bodyworn']).default('stationary').describe('Stationary camera or body-worn device.'),
     source: z
-      .string().min(1).max(2048)
-      .describe("Stream: `rtsp://…` (pulled over TCP), a file path (looped in real time) or `testsrc[:WxH@FPS]` (built-in test pattern)."),
+      .string().min(1).max(2048).default(UPLOAD_SOURCE)
+      .describe("Stream: `rtsp://…` (pulled over TCP), a file path (looped in real time), `testsrc[:WxH@FPS]` (built-in test pattern) or `upload` (no live stream: clips arrive through POST /v1/uploads)."),
     profile: detectorProfile.default('live').describe("Detection profile: 'live', 'thorough' or 'none'."),
     redactionStyle: redactionStyle.default('pixelate').describe('Region redaction style of this camera.'),
     masks: z
