@@ -90,6 +90,20 @@ function createSensors(config: Readonly<Config>, logger: Logger, clock: Clock, s
   return { service, forwarder };
 }
 
+/** Live cameras (one process each) and body-worn uploads; segments go to the spool and the outbox, originals to the vault. */
+function createCameras(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase, security: SecurityStack, registry: Registry, uplink: UplinkService | undefined) {
+  const cameras = new CameraService({
+    cameras: config.cameras, pipeline: config.pipeline, dataDir: config.dataDir, store: new CameraStore(catalog),
+    originals: security.vault, audit: security.audit, registry, clock, logger, ...(uplink ? { outbox: uplink, pressure: uplink } : {}),
+  });
+  const uploadRedactor = new LazyFileRedactor(config.pipeline, logger.child({ module: 'uploads' }));
+  const uploads = new UploadService({
+    dataDir: config.dataDir, maxBytes: config.cameras.uploadMaxBytes, tools: mediaTools(), clock, logger: logger.child({ module: 'uploads' }),
+    publisher: cameras.publisher, camera: (id) => cameras.get(id), redactor: () => uploadRedactor.get(), ...(uplink ? { pressure: uplink } : {}),
+  });
+  return { cameras, uploads, uploadRedactor };
+}
+
 /** Builds every component and the HTTP API over an open catalog; starts nothing that runs on a timer. */
 export async function composeApi(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase): Promise<Components> {
   const security = createSecurityStack({ config, db: catalog, logger, clock, ffmpegPath: resolveFfmpegPath() });
@@ -118,15 +132,7 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
     ? createUplink({ config, catalog, clock, logger, registry, audit, holds }, createSinks(config, logger))
     : undefined;
   const sensors = config.sensors.enabled ? createSensors(config, logger, clock, security, uplink) : undefined;
-  const cameras = new CameraService({
-    cameras: config.cameras, pipeline: config.pipeline, dataDir: config.dataDir, store: new CameraStore(catalog),
-    originals: security.vault, audit, registry, clock, logger, ...(uplink ? { outbox: uplink, pressure: uplink } : {}),
-  });
-  const uploadRedactor = new LazyFileRedactor(config.pipeline, logger.child({ module: 'uploads' }));
-  const uploads = new UploadService({
-    dataDir: config.dataDir, maxBytes: config.cameras.uploadMaxBytes, tools: mediaTools(), clock, logger: logger.child({ module: 'uploads' }),
-    publisher: cameras.publisher, camera: (id) => cameras.get(id), redactor: () => uploadRedactor.get(), ...(uplink ? { pressure: uplink } : {}),
-  });
+  const { cameras, uploads, uploadRedactor } = createCameras(config, logger, clock, catalog, security, registry, uplink);
   const api = await buildServer(
     {
       logger,

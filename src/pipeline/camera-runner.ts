@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FrameSize } from '../media/ffmpeg-args.js';
 import { FrameEncoder } from '../media/frame-encoder.js';
 import type { MediaProcess } from '../media/ffmpeg-process.js';
 import type { MediaTools } from '../media/media-tools.js';
@@ -10,10 +11,12 @@ import type { Logger } from '../shared/logger.js';
 import { DetectorHost } from '../vision/detector-host.js';
 import type { CameraFault, CameraMessage, CameraRuntimeSpec } from './camera-protocol.js';
 import { CameraSegmenter } from './camera-segmenter.js';
-import { cameraDecoderArgs, cameraInput, GRAPH_START_MARK, ORIGINALS_FD, probeCamera } from './camera-source.js';
+import { cameraDecoderArgs, cameraInput, GRAPH_START_MARK, ORIGINALS_FD, probeCamera, type CameraInput } from './camera-source.js';
 import { Fmp4Cutter } from './fmp4-cutter.js';
 import { FrameLoop, type FrameSink } from './frame-loop.js';
 import { PreviewTap } from './preview-tap.js';
+
+type CameraInfo = Awaited<ReturnType<typeof probeCamera>>;
 
 export interface CameraRunnerDeps {
   tools: MediaTools;
@@ -77,12 +80,21 @@ export class CameraRunner {
       kind: 'video', size: info.size, rate: info.rate, output: join(spec.workDir, `${runTag}-%06d.mp4`),
       preset: settings.encoderPreset, crf: settings.encoderCrf, segmentSeconds: settings.segmentSeconds,
     });
-    let sink: FrameSink = this.encoder;
+    this.loop = this.frameLoop(input, info, analysisSize, segmenter, cutter);
+    deps.send({ type: 'started', width: info.size.width, height: info.size.height, fps: info.fps, detectorId: this.host?.detectorId ?? 'none' });
+    return this.supervise(segmenter);
+  }
+
+  private frameLoop(input: CameraInput, info: CameraInfo, analysisSize: FrameSize | undefined, segmenter: CameraSegmenter, cutter: Fmp4Cutter): FrameLoop {
+    const { spec, deps } = this;
+    const { settings, camera } = spec;
+    const encoder = this.encoder as FrameEncoder;
+    let sink: FrameSink = encoder;
     if (settings.previewFps > 0) {
-      this.preview = new PreviewTap(this.encoder, deps.tools, info.size, info.fps, settings.previewFps, (jpeg) => deps.send({ type: 'preview', jpeg }));
+      this.preview = new PreviewTap(encoder, deps.tools, info.size, info.fps, settings.previewFps, (jpeg) => deps.send({ type: 'preview', jpeg }));
       sink = this.preview;
     }
-    this.loop = new FrameLoop({
+    return new FrameLoop({
       tools: deps.tools,
       source: { input: input.input, size: info.size, crop: false, fps: info.fps },
       detection: this.host && analysisSize ? { host: this.host, analysisSize, mode: { kind: 'live' } } : null,
@@ -105,8 +117,6 @@ export class CameraRunner {
         }
       },
     });
-    deps.send({ type: 'started', width: info.size.width, height: info.size.height, fps: info.fps, detectorId: this.host?.detectorId ?? 'none' });
-    return this.supervise(segmenter);
   }
 
   /** Stops the source; buffered frames still go out redacted and the last segment is closed. */
