@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, tempDir } from '../access/security-fixtures.js';
 import { lumaOf, openLiveHarness, segmentsOf, sidecarOf, streamTypes, waitFor, type LiveHarness } from './camera-fixtures.js';
@@ -13,6 +14,7 @@ describe('live cameras over RTSP: steady streaming', () => {
   let rtsp: RtspTestServer;
   let dir: string;
   let live: LiveHarness;
+  let preview: Buffer | undefined;
 
   beforeAll(async () => {
     rtsp = await RtspTestServer.start({ '/masked': WITH_AUDIO, '/voice': WITH_AUDIO });
@@ -20,8 +22,9 @@ describe('live cameras over RTSP: steady streaming', () => {
     live = await openLiveHarness(dir, [
       { id: 'masked', source: rtsp.url('/masked'), profile: 'none', masks: [MASK] },
       { id: 'voice', source: rtsp.url('/voice'), profile: 'none', audio: { enabled: true, justification: 'Noise complaints at the depot need sound levels as evidence' } },
-    ]);
+    ], { previewFps: 2 });
     await waitFor('two finished segments per camera', () => segmentsOf(dir, 'masked').length >= 2 && segmentsOf(dir, 'voice').length >= 2, 40_000);
+    preview = live.cameras.previews.last('masked');
     await live.cameras.stop();
   }, 60_000);
 
@@ -61,6 +64,14 @@ describe('live cameras over RTSP: steady streaming', () => {
       expect(lumaOf(path, { x: 168, y: 8, w: 144, h: 104 }).max).toBeGreaterThan(100);
     }
     expect(frames).toBeGreaterThanOrEqual(100);
+  });
+
+  it('serves a preview of the redacted frames only: the mask is black in it too', () => {
+    expect(preview?.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    const path = join(dir, 'preview.jpg');
+    writeFileSync(path, preview ?? Buffer.alloc(0));
+    expect(lumaOf(path, { x: 8, y: 8, w: 144, h: 104 }).max).toBeLessThanOrEqual(24);
+    expect(lumaOf(path, { x: 168, y: 8, w: 144, h: 104 }).max).toBeGreaterThan(100);
   });
 
   it('keeps audio out of redacted segments always, and out of originals unless enabled with a justification (A5)', async () => {
