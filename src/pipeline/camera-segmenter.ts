@@ -66,6 +66,7 @@ export async function moveIntoSpool(partial: string, spoolDir: string, segmentId
 export class CameraSegmenter {
   private readonly tallies: SegmentTally[] = [];
   private finalized = 0;
+  private collecting: Promise<void> = Promise.resolve();
   private readonly framesPerSegment: number;
 
   constructor(private readonly options: SegmenterOptions) {
@@ -84,8 +85,14 @@ export class CameraSegmenter {
     }
   }
 
-  /** Moves every complete segment into the spool; `encoderDone` marks the last one complete too. */
-  async collect(encoderDone: boolean): Promise<void> {
+  /** Moves every complete segment into the spool; `encoderDone` marks the last one complete too. Calls run one at a time. */
+  collect(encoderDone: boolean): Promise<void> {
+    const next = this.collecting.then(() => this.collectNow(encoderDone));
+    this.collecting = next.catch(() => undefined);
+    return next;
+  }
+
+  private async collectNow(encoderDone: boolean): Promise<void> {
     const prefix = `${this.options.runTag}-`;
     const names = (await readdir(this.options.workDir)).filter((name) => name.startsWith(prefix) && name.endsWith('.mp4')).sort();
     const complete = encoderDone ? names.length : names.length - 1;
