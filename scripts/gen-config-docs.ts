@@ -21,10 +21,11 @@ export const DEFAULT_YAML = resolve(ROOT, 'config/default.yaml');
 export const SCHEMA_JSON = resolve(ROOT, 'config/schema.json');
 export const HELM_VALUES_SCHEMA = resolve(ROOT, 'deploy/helm/privacy-gateway/values.schema.json');
 
-function replaceBetweenMarkers(page: string, block: string): string {
+/** `page` with the text from the begin marker through the end marker's line replaced by `block`. */
+export function replaceBetweenMarkers(page: string, block: string): string {
   const begin = page.indexOf(REFERENCE_BEGIN);
   const end = page.indexOf(REFERENCE_END);
-  if (begin < 0 || end < begin) throw new Error(`${relative(ROOT, REFERENCE_PAGE)} lacks the generated-reference markers`);
+  if (begin < 0 || end < begin) throw new Error('the reference page lacks the generated-reference markers');
   return page.slice(0, begin) + block + page.slice(end + REFERENCE_END.length + 1);
 }
 
