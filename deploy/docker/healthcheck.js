@@ -1,6 +1,9 @@
 // Container health check: GET /healthz on the gateway's own HTTP port; exit 0 only on 200.
 // Reads the same PGW_HTTP_HOST / PGW_HTTP_PORT the gateway reads; a wildcard listen address is
 // checked on loopback.
+/* global fetch, AbortSignal */
+import process from 'node:process';
+
 const WILDCARDS = new Set(['', '0.0.0.0', '::', '[::]']);
 const TIMEOUT_MS = 4000;
 

