@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
@@ -13,6 +13,7 @@ interface ComposeService {
   build?: { context: string; dockerfile: string };
   image?: string;
   environment?: Record<string, string>;
+  env_file?: string[];
   volumes?: string[];
   ports?: string[];
   read_only?: boolean;
@@ -114,7 +115,7 @@ describe('deploy/compose.yaml', () => {
     expect(config.http.host).toBe('0.0.0.0');
   });
 
-  it('takes credentials from secret files that deploy/tools/make-secrets.sh creates (0600, kept on rerun)', () => {
+  it('takes credentials from secret files and an env file that deploy/tools/make-secrets.sh creates (0600, kept on rerun)', () => {
     const referenced = new Set(Object.values(compose.services).flatMap((service) => service.secrets ?? []));
     expect([...referenced].sort()).toEqual(Object.keys(compose.secrets).sort());
     const sandbox = mkdtempSync(join(tmpdir(), 'pgw-secrets-'));
@@ -131,14 +132,26 @@ describe('deploy/compose.yaml', () => {
     }
     expect(run('bash', [join(sandbox, 'tools/make-secrets.sh')]).status).toBe(0);
     for (const [path, value] of first) expect(readFileSync(path, 'utf8')).toBe(value);
-    expect(readdirSync(join(sandbox, 'secrets'))).toHaveLength(first.size);
+    const secretValue = (name: string) => first.get(resolve(sandbox, compose.secrets[name]!.file));
+    const gatewayEnv = readFileSync(join(sandbox, 'secrets/gateway.env'), 'utf8');
+    expect(gatewayEnv).toBe(`AWS_ACCESS_KEY_ID=${secretValue('minio-root-user')}\nAWS_SECRET_ACCESS_KEY=${secretValue('minio-root-password')}\nPGPASSWORD=${secretValue('postgres-password')}\n`);
+    expect(statSync(join(sandbox, 'secrets/gateway.env')).mode & 0o777).toBe(0o600);
+    expect(gateway.env_file).toEqual(['./secrets/gateway.env']);
+    expect(readdirSync(join(sandbox, 'secrets'))).toHaveLength(first.size + 1);
     expect(readRepoFile('.gitignore')).toMatch(/^deploy\/secrets\/$/m);
   });
 
   const composeCli = ['docker compose', 'docker-compose'].find((cli) => toolWorks(cli.split(' ')[0]!, [...cli.split(' ').slice(1), 'version']));
-  it.runIf(checkWithTool(composeCli !== undefined))(`passes \`${composeCli ?? 'docker compose'} config\``, () => {
+  it.runIf(checkWithTool(composeCli !== undefined))(`passes \`${composeCli ?? 'docker compose'} config\` with the secrets make-secrets.sh creates`, () => {
+    // A copy of deploy/ whose secrets/ is made by the script, so the repository's own secrets stay untouched.
+    const sandbox = join(mkdtempSync(join(tmpdir(), 'pgw-compose-')), 'deploy');
+    mkdirSync(join(sandbox, 'tools'), { recursive: true });
+    copyFileSync(repoPath('deploy/compose.yaml'), join(sandbox, 'compose.yaml'));
+    copyFileSync(repoPath('deploy/tools/make-secrets.sh'), join(sandbox, 'tools/make-secrets.sh'));
+    for (const dir of ['config', 'docker']) symlinkSync(repoPath('deploy', dir), join(sandbox, dir));
+    expect(run('bash', [join(sandbox, 'tools/make-secrets.sh')]).status).toBe(0);
     const [program = 'docker', ...args] = (composeCli ?? 'docker compose').split(' ');
-    const result = run(program, [...args, '-f', repoPath('deploy/compose.yaml'), 'config', '-q']);
+    const result = run(program, [...args, '-f', join(sandbox, 'compose.yaml'), 'config', '-q']);
     expect(result.error).toBeUndefined();
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
