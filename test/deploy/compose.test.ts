@@ -22,6 +22,7 @@ interface ComposeService {
   secrets?: string[];
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
+  command?: string[];
 }
 interface ComposeFile {
   services: Record<string, ComposeService>;
@@ -113,6 +114,19 @@ describe('deploy/compose.yaml', () => {
     const config = loadConfig({ env: { ...Object.fromEntries(imageEnv), ...env, PGW_CONFIG: resolve(COMPOSE_DIR, mounted!.source) } });
     expect(config.dataDir).toBe(imageEnv.get('PGW_DATA_DIR'));
     expect(config.http.host).toBe('0.0.0.0');
+    // The gateway forwards to this stack's own broker, database and object store.
+    const sinks = config.uplink.sinks;
+    expect([sinks.s3.enabled, sinks.postgres.enabled, sinks.mqtt.enabled, config.sensors.enabled]).toEqual([true, true, true, true]);
+    const host = (url: string) => new URL(url).hostname;
+    expect([host(sinks.s3.endpoint), host(sinks.postgres.url), host(sinks.mqtt.url), host(config.sensors.mqttUrl)]).toEqual(['minio', 'postgres', 'mosquitto', 'mosquitto']);
+    expect(sinks.s3.bucket).toBe('privacy-gateway');
+    const database = new URL(sinks.postgres.url);
+    const postgresEnv = compose.services.postgres?.environment ?? {};
+    expect([database.username, database.pathname]).toEqual([postgresEnv.POSTGRES_USER, `/${postgresEnv.POSTGRES_DB}`]);
+    expect(compose.services['minio-init']?.command?.join(' ')).toContain(`central/${sinks.s3.bucket}`);
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (['minio', 'postgres', 'mosquitto'].includes(name)) expect(service.ports, `${name} is reachable only inside the stack`).toBeUndefined();
+    }
   });
 
   it('takes credentials from secret files and an env file that deploy/tools/make-secrets.sh creates (0600, kept on rerun)', () => {
