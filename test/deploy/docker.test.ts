@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -137,5 +138,23 @@ describe('the image command and its health check, run from the repository', () =
     status = 200;
     expect(await runHealthcheck({ PGW_HTTP_HOST: '0.0.0.0', PGW_HTTP_PORT: String(port) })).toBe(0);
     expect(await runHealthcheck({ PGW_HTTP_HOST: '127.0.0.1', PGW_HTTP_PORT: String(port) })).toBe(0);
+  });
+});
+
+describe('the image installs production dependencies only (npm ci --omit=dev)', () => {
+  it('every package that src/ imports at run time is a production dependency', () => {
+    const pkg = JSON.parse(readRepoFile('package.json')) as { dependencies: Record<string, string> };
+    const files = readdirSync(repoPath('src'), { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(10);
+    const missing = new Set<string>();
+    for (const file of files) {
+      const text = readRepoFile('src', file);
+      const specifiers = [...text.matchAll(/^import (?!type )[^;]*?from '([^']+)'|import\('([^']+)'\)/gm)].map((match) => match[1] ?? match[2]!);
+      for (const specifier of specifiers.filter((name) => !name.startsWith('.') && !name.startsWith('node:'))) {
+        const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
+        if (!(name in pkg.dependencies) && !builtinModules.includes(name)) missing.add(`${name} (src/${file})`);
+      }
+    }
+    expect([...missing]).toEqual([]);
   });
 });
