@@ -156,7 +156,8 @@ export class AuditLog implements AuditPort {
       if (!this.options.db.open || this.options.db.inTransaction) return;
       const head = this.head();
       if (head.seq === 0) return;
-      writeFileAtomic(this.options.anchorPath, JSON.stringify(signHead(this.options.signingKey, head.seq, head.hash, new Date(this.options.clock.now()).toISOString())));
+      // Not fsynced: after power loss the anchor may lag behind the (fsynced) log, which verify accepts; it is never ahead.
+      writeFileAtomic(this.options.anchorPath, JSON.stringify(signHead(this.options.signingKey, head.seq, head.hash, new Date(this.options.clock.now()).toISOString())), 0o600, false);
       this.checkpointIfDue();
     } catch (error) {
       this.log.error({ err: error }, 'audit head anchor or checkpoint could not be written');
@@ -181,7 +182,13 @@ export class AuditLog implements AuditPort {
   }
 }
 
+/** The anchor file, or undefined when absent or unreadable (e.g. emptied by a power loss before its data reached disk). */
 export function readAnchor(path: string): SignedHead | undefined {
   if (!existsSync(path)) return undefined;
-  return JSON.parse(readFileSync(path, 'utf8')) as SignedHead;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as SignedHead;
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
 }
