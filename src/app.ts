@@ -6,9 +6,16 @@ import { JwtAuthenticator } from './api/jwt-authenticator.js';
 import { buildServer } from './api/server.js';
 import type { Config } from './config/schema.js';
 import { openCatalog, type CatalogDatabase } from './catalog/database.js';
+import { createRetention, type RetentionModule } from './retention/retention-module.js';
+import { SpoolRetentionSource } from './retention/spool-source.js';
 import { systemClock, type Clock } from './shared/clock.js';
+import type { HoldPort } from './shared/ports.js';
 import type { Logger } from './shared/logger.js';
 import type { Principal, Role } from './shared/types.js';
+import { Registry } from 'prom-client';
+import { createUplink } from './uplink/build-uplink.js';
+import { createSinks } from './uplink/sink-factory.js';
+import type { UplinkService } from './uplink/uplink-service.js';
 
 export const GATEWAY_VERSION = '0.1.0';
 
@@ -19,12 +26,17 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-/** The security components and the HTTP API over an open catalog (used by `start()` and by API tests). */
-export async function composeApi(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase): Promise<{ security: SecurityStack; api: FastifyInstance }> {
-  const security = createSecurityStack({ config, db: catalog, logger, clock, ffmpegPath: resolveFfmpegPath() });
-  await security.start();
-  const audit = security.audit;
-  const authenticator = new JwtAuthenticator({
+/** Every long-lived component, so that `stop()` can close them in reverse order of creation. */
+export interface Components {
+  security: SecurityStack;
+  retention: RetentionModule;
+  uplink?: UplinkService;
+  registry: Registry;
+  api: FastifyInstance;
+}
+
+async function createAuthenticator(config: Readonly<Config>, security: SecurityStack, clock: Clock, logger: Logger): Promise<JwtAuthenticator> {
+  return new JwtAuthenticator({
     issuer: config.auth.issuer,
     audience: config.auth.audience,
     algorithms: config.auth.algorithms,
@@ -35,9 +47,38 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
     failureLimit: config.auth.failureLimit,
     failureWindowMs: config.auth.failureWindowSec * 1000,
     clock,
-    audit,
+    audit: security.audit,
     logger,
   });
+}
+
+/** Builds every component and the HTTP API over an open catalog; starts nothing that runs on a timer. */
+export async function composeApi(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase): Promise<Components> {
+  const security = createSecurityStack({ config, db: catalog, logger, clock, ffmpegPath: resolveFfmpegPath() });
+  await security.start();
+  const audit = security.audit;
+  const authenticator = await createAuthenticator(config, security, clock, logger);
+  const retention = createRetention({
+    db: catalog,
+    config: config.retention,
+    sources: [new SpoolRetentionSource({ root: join(config.dataDir, 'spool') })],
+    audit,
+    clock,
+    logger,
+  });
+  const registry = new Registry();
+  const holds: HoldPort = {
+    isHeld: (artefact) =>
+      retention.service.isHeld({
+        id: artefact.key,
+        dataClass: artefact.kind === 'segment' ? 'redacted' : artefact.kind === 'sensor_record' || artefact.kind === 'sensor_aggregate' ? 'sensor_minimized' : 'metadata',
+        ...(artefact.group ? { cameraId: artefact.group } : {}),
+        recordedAt: artefact.createdAt,
+      }),
+  };
+  const uplink = config.uplink.enabled
+    ? createUplink({ config, catalog, clock, logger, registry, audit, holds }, createSinks(config, logger))
+    : undefined;
   const api = await buildServer(
     {
       logger,
@@ -56,30 +97,36 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
       accessRequests: security.accessApi(),
       audit: security.auditApi(),
       keys: security.keysApi(),
+      retention: retention.service,
+      holds: retention.service,
+      ...(uplink ? { uplink } : {}),
     },
     { version: GATEWAY_VERSION },
   );
-  return { security, api };
+  return { security, retention, ...(uplink ? { uplink } : {}), registry, api };
 }
 
 /** Composition root: the only place that knows concrete classes and wires them together. */
 export function createGateway(config: Readonly<Config>, logger: Logger, clock: Clock = systemClock): Gateway {
   let catalog: CatalogDatabase | undefined;
-  let security: SecurityStack | undefined;
-  let api: FastifyInstance | undefined;
+  let components: Components | undefined;
   let stopped = false;
   return {
     async start() {
       catalog = openCatalog(join(config.dataDir, 'catalog.db'));
-      ({ security, api } = await composeApi(config, logger, clock, catalog));
-      const url = await api.listen({ host: config.http.host, port: config.http.port });
+      components = await composeApi(config, logger, clock, catalog);
+      components.retention.sweeper.start();
+      await components.uplink?.start();
+      const url = await components.api.listen({ host: config.http.host, port: config.http.port });
       return { url };
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await api?.close();
-      security?.stop();
+      await components?.api.close();
+      await components?.uplink?.stop();
+      await components?.retention.sweeper.stop();
+      components?.security.stop();
       catalog?.close();
     },
   };

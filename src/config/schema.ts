@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { httpSection, logSection } from './sections/core.js';
 import { pipelineSection } from './sections/pipeline.js';
 import { accessSection, auditSection, authSection, vaultSection } from './sections/security.js';
+import { retentionSection } from './sections/retention.js';
+import { uplinkSection } from './sections/uplink.js';
 
 /**
  * The one schema of the gateway's configuration: types, defaults and descriptions. Each concern owns a
@@ -17,6 +19,8 @@ export const configSchema = z
     vault: vaultSection,
     audit: auditSection,
     access: accessSection,
+    retention: retentionSection,
+    uplink: uplinkSection,
   })
   .describe('privacy-gateway configuration');
 
