@@ -8,6 +8,7 @@ import type { Config } from './config/schema.js';
 import { openCatalog, type CatalogDatabase } from './catalog/database.js';
 import { createRetention, type RetentionModule } from './retention/retention-module.js';
 import { SpoolRetentionSource } from './retention/spool-source.js';
+import { VaultRetentionSource } from './retention/vault-source.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { HoldPort } from './shared/ports.js';
 import type { Logger } from './shared/logger.js';
@@ -61,7 +62,7 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
   const retention = createRetention({
     db: catalog,
     config: config.retention,
-    sources: [new SpoolRetentionSource({ root: join(config.dataDir, 'spool') })],
+    sources: [new SpoolRetentionSource({ root: join(config.dataDir, 'spool') }), new VaultRetentionSource(security.vault)],
     audit,
     clock,
     logger,

@@ -61,15 +61,20 @@ export class AuditLog implements AuditPort {
     this.timer = undefined;
   }
 
+  /** Appends one record; with an `idempotencyKey` already in the log, returns that record and writes nothing. */
   append(event: AuditEvent): AuditRecord {
     const details = canonicalJson(event.details ?? {});
-    if (Buffer.byteLength(details) > MAX_DETAILS_BYTES || event.action.length > 128 || event.object.length > 512 || event.actor.length > 256) {
+    if (Buffer.byteLength(details) > MAX_DETAILS_BYTES || event.action.length > 128 || event.object.length > 512 || event.actor.length > 256 || (event.idempotencyKey?.length ?? 0) > 512) {
       throw new GatewayError('PGW_ERR_INTERNAL', 'audit event exceeds the size limits', { action: event.action.slice(0, 128) });
     }
     const { db } = this.options;
     let record: AuditRecord;
     try {
       record = db.transaction(() => {
+        if (event.idempotencyKey !== undefined) {
+          const existing = db.prepare('SELECT * FROM audit_log WHERE idempotency_key = ?').get(event.idempotencyKey) as AuditRow | undefined;
+          if (existing) return recordFromRow(existing);
+        }
         const head = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
         const unsigned = {
           seq: (head?.seq ?? 0) + 1,
@@ -80,11 +85,12 @@ export class AuditLog implements AuditPort {
           object: event.object,
           outcome: event.outcome,
           details: JSON.parse(details) as Record<string, unknown>,
+          ...(event.idempotencyKey === undefined ? {} : { idempotencyKey: event.idempotencyKey }),
         };
         const prevHash = head?.hash ?? GENESIS_HASH;
         const full: AuditRecord = { ...unsigned, prevHash, hash: hashRecord(prevHash, unsigned) };
-        db.prepare('INSERT INTO audit_log (seq, ts, actor, role, action, object, outcome, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-          .run(full.seq, full.ts, full.actor, full.role, full.action, full.object, full.outcome, details, full.prevHash, full.hash);
+        db.prepare('INSERT INTO audit_log (seq, ts, actor, role, action, object, outcome, details, prev_hash, hash, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+          .run(full.seq, full.ts, full.actor, full.role, full.action, full.object, full.outcome, details, full.prevHash, full.hash, full.idempotencyKey ?? null);
         return full;
       })();
     } catch (error) {

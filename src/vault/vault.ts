@@ -97,6 +97,11 @@ export class Vault implements OriginalsPort {
     return cameras.flatMap((camera) => this.store_.within(camera, fromMs, toMs));
   }
 
+  /** Live originals recorded before `beforeMs` (the retention sweeper's inventory). */
+  recordedBefore(beforeMs: number): OriginalRecord[] {
+    return this.store_.recordedBefore(beforeMs);
+  }
+
   /**
    * Decrypts one original fully in memory. Any failed check (tag, bound metadata, wrapped key,
    * ingest hash) throws PGW_ERR_VAULT_INTEGRITY after an audit record; no plaintext is returned.

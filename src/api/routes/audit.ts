@@ -32,6 +32,7 @@ const recordSchema = {
     object: { type: 'string' },
     outcome: { type: 'string' },
     details: { type: 'object', additionalProperties: true },
+    idempotencyKey: { type: 'string' },
     prevHash: { type: 'string' },
     hash: { type: 'string' },
   },
