@@ -80,6 +80,8 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
   const uplink = config.uplink.enabled
     ? createUplink({ config, catalog, clock, logger, registry, audit, holds }, createSinks(config, logger))
     : undefined;
+  // Signed audit checkpoints leave the box through the uplink (F3).
+  if (uplink) audit.attachOutbox(uplink);
   const api = await buildServer(
     {
       logger,

@@ -46,9 +46,21 @@ const MAX_DETAILS_BYTES = 8 * 1024;
 export class AuditLog implements AuditPort {
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
+  private outbox: OutboxPort | undefined;
 
   constructor(private readonly options: AuditLogOptions) {
     this.log = options.logger.child({ module: 'audit' });
+    this.outbox = options.outbox;
+  }
+
+  /**
+   * Connects the uplink once it exists (it is built after the audit log, which it audits into) and
+   * hands it the latest checkpoint; checkpoint keys are deterministic, so a repeat is no duplicate.
+   */
+  attachOutbox(outbox: OutboxPort): void {
+    this.outbox = outbox;
+    const latest = this.checkpoints().at(-1);
+    if (latest) this.export(latest);
   }
 
   start(): void {
@@ -152,8 +164,12 @@ export class AuditLog implements AuditPort {
     this.options.db
       .prepare('INSERT OR IGNORE INTO audit_checkpoints (seq, head_hash, ts, key_id, signature) VALUES (?, ?, ?, ?, ?)')
       .run(signed.seq, signed.headHash, signed.ts, signed.keyId, signed.signature);
-    this.options.outbox?.enqueue({ kind: 'audit_checkpoint', key: `audit-checkpoint:${signed.seq}:${signed.headHash}`, group: 'audit', body: { ...signed } });
+    this.export(signed);
     return signed;
+  }
+
+  private export(checkpoint: SignedHead): void {
+    this.outbox?.enqueue({ kind: 'audit_checkpoint', key: `audit-checkpoint:${checkpoint.seq}:${checkpoint.headHash}`, group: 'audit', body: { ...checkpoint } });
   }
 
   /** After a commit: refresh the signed head anchor, then checkpoint if one is due. */

@@ -38,3 +38,20 @@ describe('audit API: filtered reads (themselves audited) and verification', () =
     expect(gw.security.audit.query({ action: 'audit.verify', limit: 10 }).records.map((r) => r.outcome)).toEqual(['success', 'failure']);
   });
 });
+
+describe('F3: audit checkpoints go to the uplink outbox', () => {
+  it('queues each signed checkpoint for central storage with a deterministic key', async () => {
+    const gw = await openTestGateway({ audit: { checkpointEvery: 3 } });
+    try {
+      for (let n = 0; n < 7; n++) gw.security.audit.append({ actor: 'abe', action: 'access.approve', object: `access-request:${n}`, outcome: 'success' });
+      const queued = gw.db.prepare("SELECT DISTINCT item_key AS key, body FROM outbox_items WHERE kind = 'audit_checkpoint' ORDER BY item_key").all() as { key: string; body: string }[];
+      const stored = gw.security.audit.checkpoints();
+      expect(stored.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(queued.map((item) => item.key))).toEqual(new Set(stored.map((cp) => `audit-checkpoint:${cp.seq}:${cp.headHash}`)));
+      expect(gw.security.audit.verify(queued.map((item) => JSON.parse(item.body))).ok).toBe(true);
+    } finally {
+      await gw.close();
+      removeDir(gw.dataDir);
+    }
+  });
+});
