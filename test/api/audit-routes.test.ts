@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SignedHead } from '../../src/audit/audit-record.js';
 import { bearer, openTestGateway, removeDir, type TestGateway } from '../access/security-fixtures.js';
 
 describe('audit API: filtered reads (themselves audited) and verification', () => {
@@ -48,7 +49,7 @@ describe('F3: audit checkpoints go to the uplink outbox', () => {
       const stored = gw.security.audit.checkpoints();
       expect(stored.length).toBeGreaterThanOrEqual(2);
       expect(new Set(queued.map((item) => item.key))).toEqual(new Set(stored.map((cp) => `audit-checkpoint:${cp.seq}:${cp.headHash}`)));
-      expect(gw.security.audit.verify(queued.map((item) => JSON.parse(item.body))).ok).toBe(true);
+      expect(gw.security.audit.verify(queued.map((item) => JSON.parse(item.body) as SignedHead)).ok).toBe(true);
     } finally {
       await gw.close();
       removeDir(gw.dataDir);
