@@ -82,6 +82,7 @@ export class AuditLog implements AuditPort {
     const { db } = this.options;
     let record: AuditRecord;
     try {
+      // IMMEDIATE: the head is read under the write lock, so a second process (the CLI) cannot fork the chain.
       record = db.transaction(() => {
         if (event.idempotencyKey !== undefined) {
           const existing = db.prepare('SELECT * FROM audit_log WHERE idempotency_key = ?').get(event.idempotencyKey) as AuditRow | undefined;
@@ -104,7 +105,7 @@ export class AuditLog implements AuditPort {
         db.prepare('INSERT INTO audit_log (seq, ts, actor, role, action, object, outcome, details, prev_hash, hash, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
           .run(full.seq, full.ts, full.actor, full.role, full.action, full.object, full.outcome, details, full.prevHash, full.hash, full.idempotencyKey ?? null);
         return full;
-      })();
+      }).immediate();
     } catch (error) {
       this.log.error({ err: error, action: event.action }, 'audit record could not be written');
       throw new GatewayError('PGW_ERR_AUDIT_UNAVAILABLE', 'the audit log cannot be written; the action is refused', { action: event.action }, { cause: error });
