@@ -10,7 +10,10 @@ import { createRetention, type RetentionModule } from './retention/retention-mod
 import { SpoolRetentionSource } from './retention/spool-source.js';
 import { VaultRetentionSource } from './retention/vault-source.js';
 import { systemClock, type Clock } from './shared/clock.js';
-import type { HoldPort } from './shared/ports.js';
+import { GatewayError } from './shared/errors.js';
+import type { HoldPort, OutboxPort } from './shared/ports.js';
+import { MqttTopicSensorForwarder, OutboxSensorForwarder, type SensorForwarder } from './sensors/sensor-forwarders.js';
+import { SensorService } from './sensors/sensor-service.js';
 import type { Logger } from './shared/logger.js';
 import type { Principal, Role } from './shared/types.js';
 import { Registry } from 'prom-client';
@@ -32,6 +35,7 @@ export interface Components {
   security: SecurityStack;
   retention: RetentionModule;
   uplink?: UplinkService;
+  sensors?: SensorComponent;
   registry: Registry;
   api: FastifyInstance;
 }
@@ -51,6 +55,33 @@ async function createAuthenticator(config: Readonly<Config>, security: SecurityS
     audit: security.audit,
     logger,
   });
+}
+
+interface SensorComponent {
+  service: SensorService;
+  forwarder: SensorForwarder;
+}
+
+/** Sensor ingest → policy → forwarder: the uplink outbox, or a topic on the same broker. */
+function createSensors(config: Readonly<Config>, logger: Logger, clock: Clock, security: SecurityStack, outbox: OutboxPort | undefined): SensorComponent {
+  const settings = config.sensors;
+  let forwarder: SensorForwarder;
+  if (settings.output === 'outbox') {
+    if (!outbox) throw new GatewayError('PGW_ERR_CONFIG_INVALID', "sensors.output is 'outbox' but uplink.enabled is false: enable the uplink or set sensors.output to 'mqtt'");
+    forwarder = new OutboxSensorForwarder(outbox);
+  } else {
+    const mqttForwarder = new MqttTopicSensorForwarder({
+      url: settings.mqttUrl,
+      clientId: `${settings.clientId}-out`,
+      protocolVersion: settings.protocolVersion,
+      topicPrefix: settings.outputTopic,
+      reconnectMs: settings.reconnectMinMs,
+    }, logger.child({ module: 'sensors' }));
+    mqttForwarder.start();
+    forwarder = mqttForwarder;
+  }
+  const service = new SensorService({ config: settings, dataDir: config.dataDir, logger, clock, audit: security.audit, forwarder });
+  return { service, forwarder };
 }
 
 /** Builds every component and the HTTP API over an open catalog; starts nothing that runs on a timer. */
@@ -82,6 +113,7 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
     : undefined;
   // Signed audit checkpoints leave the box through the uplink (F3).
   if (uplink) audit.attachOutbox(uplink);
+  const sensors = config.sensors.enabled ? createSensors(config, logger, clock, security, uplink) : undefined;
   const api = await buildServer(
     {
       logger,
@@ -103,10 +135,11 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
       retention: retention.service,
       holds: retention.service,
       ...(uplink ? { uplink } : {}),
+      ...(sensors ? { sensors: sensors.service } : {}),
     },
     { version: GATEWAY_VERSION },
   );
-  return { security, retention, ...(uplink ? { uplink } : {}), registry, api };
+  return { security, retention, ...(uplink ? { uplink } : {}), ...(sensors ? { sensors } : {}), registry, api };
 }
 
 /** Composition root: the only place that knows concrete classes and wires them together. */
@@ -120,6 +153,7 @@ export function createGateway(config: Readonly<Config>, logger: Logger, clock: C
       components = await composeApi(config, logger, clock, catalog);
       components.retention.sweeper.start();
       await components.uplink?.start();
+      await components.sensors?.service.start();
       const url = await components.api.listen({ host: config.http.host, port: config.http.port });
       return { url };
     },
@@ -127,6 +161,8 @@ export function createGateway(config: Readonly<Config>, logger: Logger, clock: C
       if (stopped) return;
       stopped = true;
       await components?.api.close();
+      await components?.sensors?.service.stop();
+      await components?.sensors?.forwarder.close();
       await components?.uplink?.stop();
       await components?.retention.sweeper.stop();
       components?.security.stop();

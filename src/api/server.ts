@@ -15,6 +15,7 @@ import { keysRoutes, type KeysService } from './routes/keys.js';
 import { holdRoutes, type HoldsApiService } from './routes/holds.js';
 import { retentionRoutes, type RetentionApiService } from './routes/retention.js';
 import { uplinkRoutes, type UplinkStatusService } from './routes/uplink.js';
+import { sensorsRoutes, type SensorsApiService } from './routes/sensors.js';
 
 export interface ApiDependencies {
   logger: Logger;
@@ -27,6 +28,7 @@ export interface ApiDependencies {
   retention?: RetentionApiService;
   holds?: HoldsApiService;
   uplink?: UplinkStatusService;
+  sensors?: SensorsApiService;
 }
 
 export interface ApiOptions {
@@ -86,5 +88,6 @@ export async function buildServer(deps: ApiDependencies, options: ApiOptions): P
   if (deps.retention) await app.register(retentionRoutes, { service: deps.retention });
   if (deps.holds) await app.register(holdRoutes, { service: deps.holds });
   if (deps.uplink) await app.register(uplinkRoutes, { service: deps.uplink });
+  if (deps.sensors) await app.register(sensorsRoutes, { service: deps.sensors });
   return app;
 }

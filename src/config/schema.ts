@@ -4,6 +4,7 @@ import { pipelineSection } from './sections/pipeline.js';
 import { accessSection, auditSection, authSection, vaultSection } from './sections/security.js';
 import { retentionSection } from './sections/retention.js';
 import { uplinkSection } from './sections/uplink.js';
+import { sensorsSection } from './sections/sensors.js';
 
 /**
  * The one schema of the gateway's configuration: types, defaults and descriptions. Each concern owns a
@@ -21,6 +22,7 @@ export const configSchema = z
     access: accessSection,
     retention: retentionSection,
     uplink: uplinkSection,
+    sensors: sensorsSection,
   })
   .describe('privacy-gateway configuration');
 
