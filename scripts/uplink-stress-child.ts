@@ -42,10 +42,11 @@ await uplink.start();
 say('READY');
 
 if (mode === 'drain') {
-  const { drained } = await uplink.drain(60_000);
+  say(`BACKLOG ${uplink.status().sinks.reduce((sum, sink) => sum + sink.backlog, 0)}`);
+  const { drained, status } = await uplink.drain(600_000);
   await uplink.stop();
   catalog.close();
-  say(drained ? 'DRAINED' : 'NOT-DRAINED');
+  say(drained ? 'DRAINED' : `NOT-DRAINED ${JSON.stringify(status.sinks)}`);
   process.exit(drained ? 0 : 1);
 }
 
