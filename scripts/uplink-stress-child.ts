@@ -15,7 +15,7 @@ import { systemClock } from '../src/shared/clock.js';
 import { idempotencyKey, jsonSha256 } from '../src/shared/idempotency-key.js';
 import { silentLogger } from '../src/shared/logger.js';
 import { createUplink, spoolDirectory } from '../src/uplink/build-uplink.js';
-import { writeFileDurably } from '../src/uplink/durable-file.js';
+import { writeFileDurably } from '../src/shared/durable-file.js';
 import { FilesystemSink } from '../src/uplink/filesystem-sink.js';
 import { PostgresSink } from '../src/uplink/postgres-sink.js';
 
