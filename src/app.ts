@@ -6,13 +6,14 @@ import { JwtAuthenticator } from './api/jwt-authenticator.js';
 import { buildServer } from './api/server.js';
 import type { Config } from './config/schema.js';
 import { openCatalog, type CatalogDatabase } from './catalog/database.js';
+import { createRetention, type RetentionModule } from './retention/retention-module.js';
+import { SpoolRetentionSource } from './retention/spool-source.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { GatewayError } from './shared/errors.js';
 import type { Logger } from './shared/logger.js';
 import type { AuditPort } from './shared/ports.js';
 import type { Principal, Role } from './shared/types.js';
-import type { ApiDependencies } from './api/server.js';
-import { MqttTopicSensorForwarder, type SensorForwarder } from './sensors/sensor-forwarders.js';
+import { MqttTopicSensorForwarder } from './sensors/sensor-forwarders.js';
 import { SensorService } from './sensors/sensor-service.js';
 
 export const GATEWAY_VERSION = '0.1.0';
@@ -24,21 +25,45 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-/** Components started after the security stack (they need its audit log) that add API services. */
-export type ApiExtensions = (security: SecurityStack) => Promise<Partial<Pick<ApiDependencies, 'sensors'>>>;
+/** Every long-lived component, so that `stop()` can close them in reverse order of creation. */
+export interface Components {
+  security: SecurityStack;
+  retention: RetentionModule;
+  api: FastifyInstance;
+  /** Present when `sensors.enabled`. */
+  sensors?: SensorComponent;
+}
 
-/** The security components and the HTTP API over an open catalog (used by `start()` and by API tests). */
-export async function composeApi(
-  config: Readonly<Config>,
-  logger: Logger,
-  clock: Clock,
-  catalog: CatalogDatabase,
-  extend: ApiExtensions = async () => ({}),
-): Promise<{ security: SecurityStack; api: FastifyInstance }> {
+interface SensorComponent {
+  service: SensorService;
+  forwarder: MqttTopicSensorForwarder;
+}
+
+/** Sensor ingest → policy → forwarder. Until the uplink outbox is wired here, output goes to the broker's output topic. */
+function createSensors(config: Readonly<Config>, logger: Logger, clock: Clock, audit: AuditPort): SensorComponent {
+  const settings = config.sensors;
+  if (settings.output === 'outbox') {
+    throw new GatewayError('PGW_ERR_CONFIG_INVALID', "sensors.output 'outbox' needs the uplink outbox, which this build does not wire yet", {});
+  }
+  const forwarder = new MqttTopicSensorForwarder(
+    {
+      url: settings.mqttUrl,
+      clientId: `${settings.clientId}-out`,
+      protocolVersion: settings.protocolVersion,
+      topicPrefix: settings.outputTopic,
+      reconnectMs: settings.reconnectMinMs,
+    },
+    logger.child({ module: 'sensors' }),
+  );
+  const service = new SensorService({ config: settings, dataDir: config.dataDir, logger, clock, audit, forwarder });
+  return { service, forwarder };
+}
+
+/** Builds every component and the HTTP API over an open catalog; starts nothing that runs on a timer. */
+export async function composeApi(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase): Promise<Components> {
   const security = createSecurityStack({ config, db: catalog, logger, clock, ffmpegPath: resolveFfmpegPath() });
   await security.start();
   const audit = security.audit;
-  const extensions = await extend(security);
   const authenticator = new JwtAuthenticator({
     issuer: config.auth.issuer,
     audience: config.auth.audience,
@@ -53,6 +78,15 @@ export async function composeApi(
     audit,
     logger,
   });
+  const retention = createRetention({
+    db: catalog,
+    config: config.retention,
+    sources: [new SpoolRetentionSource({ root: join(config.dataDir, 'spool') })],
+    audit,
+    clock,
+    logger,
+  });
+  const sensors = config.sensors.enabled ? createSensors(config, logger, clock, audit) : undefined;
   const api = await buildServer(
     {
       logger,
@@ -71,62 +105,40 @@ export async function composeApi(
       accessRequests: security.accessApi(),
       audit: security.auditApi(),
       keys: security.keysApi(),
-      ...extensions,
+      retention: retention.service,
+      holds: retention.service,
+      ...(sensors ? { sensors: sensors.service } : {}),
     },
     { version: GATEWAY_VERSION },
   );
-  return { security, api };
-}
-
-interface SensorComponent {
-  service: SensorService;
-  forwarder: SensorForwarder;
-}
-
-/** Sensor ingest → policy → forwarder. Until the uplink outbox is wired here, output goes to the broker's output topic. */
-async function startSensors(config: Readonly<Config>, logger: Logger, clock: Clock, audit: AuditPort): Promise<SensorComponent> {
-  const settings = config.sensors;
-  if (settings.output === 'outbox') {
-    throw new GatewayError('PGW_ERR_CONFIG_INVALID', "sensors.output 'outbox' needs the uplink outbox, which this build does not wire yet", {});
-  }
-  const forwarder = new MqttTopicSensorForwarder({
-    url: settings.mqttUrl,
-    clientId: `${settings.clientId}-out`,
-    protocolVersion: settings.protocolVersion,
-    topicPrefix: settings.outputTopic,
-    reconnectMs: settings.reconnectMinMs,
-  }, logger.child({ module: 'sensors' }));
-  forwarder.start();
-  const service = new SensorService({ config: settings, dataDir: config.dataDir, logger, clock, audit, forwarder });
-  await service.start();
-  return { service, forwarder };
+  return { security, retention, api, ...(sensors ? { sensors } : {}) };
 }
 
 /** Composition root: the only place that knows concrete classes and wires them together. */
 export function createGateway(config: Readonly<Config>, logger: Logger, clock: Clock = systemClock): Gateway {
   let catalog: CatalogDatabase | undefined;
-  let security: SecurityStack | undefined;
-  let api: FastifyInstance | undefined;
-  let sensors: SensorComponent | undefined;
+  let components: Components | undefined;
   let stopped = false;
   return {
     async start() {
       catalog = openCatalog(join(config.dataDir, 'catalog.db'));
-      ({ security, api } = await composeApi(config, logger, clock, catalog, async (stack) => {
-        if (!config.sensors.enabled) return {};
-        sensors = await startSensors(config, logger, clock, stack.audit);
-        return { sensors: sensors.service };
-      }));
-      const url = await api.listen({ host: config.http.host, port: config.http.port });
+      components = await composeApi(config, logger, clock, catalog);
+      components.retention.sweeper.start();
+      if (components.sensors) {
+        components.sensors.forwarder.start();
+        await components.sensors.service.start();
+      }
+      const url = await components.api.listen({ host: config.http.host, port: config.http.port });
       return { url };
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await api?.close();
-      await sensors?.service.stop();
-      await sensors?.forwarder.close();
-      security?.stop();
+      await components?.api.close();
+      await components?.sensors?.service.stop();
+      await components?.sensors?.forwarder.close();
+      await components?.retention.sweeper.stop();
+      components?.security.stop();
       catalog?.close();
     },
   };

@@ -12,6 +12,8 @@ import { accessRequestRoutes, type AccessRequestsService } from './routes/access
 import { auditRoutes, type AuditReadService } from './routes/audit.js';
 import { healthRoutes, type HealthService } from './routes/health.js';
 import { keysRoutes, type KeysService } from './routes/keys.js';
+import { holdRoutes, type HoldsApiService } from './routes/holds.js';
+import { retentionRoutes, type RetentionApiService } from './routes/retention.js';
 import { sensorsRoutes, type SensorsApiService } from './routes/sensors.js';
 
 export interface ApiDependencies {
@@ -22,6 +24,8 @@ export interface ApiDependencies {
   accessRequests?: AccessRequestsService;
   audit?: AuditReadService;
   keys?: KeysService;
+  retention?: RetentionApiService;
+  holds?: HoldsApiService;
   sensors?: SensorsApiService;
 }
 
@@ -47,7 +51,6 @@ export async function buildServer(deps: ApiDependencies, options: ApiOptions): P
     connectionTimeout: 30_000,
     requestTimeout: 120_000,
     keepAliveTimeout: 10_000,
-    disableRequestLogging: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
   app.decorate('guards', createAuthGuards(deps.authenticator, deps.onAccessDenied));
@@ -80,6 +83,8 @@ export async function buildServer(deps: ApiDependencies, options: ApiOptions): P
   if (deps.accessRequests) await app.register(accessRequestRoutes, { service: deps.accessRequests });
   if (deps.audit) await app.register(auditRoutes, { service: deps.audit });
   if (deps.keys) await app.register(keysRoutes, { service: deps.keys });
+  if (deps.retention) await app.register(retentionRoutes, { service: deps.retention });
+  if (deps.holds) await app.register(holdRoutes, { service: deps.holds });
   if (deps.sensors) await app.register(sensorsRoutes, { service: deps.sensors });
   return app;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { httpSection, logSection } from './sections/core.js';
 import { pipelineSection } from './sections/pipeline.js';
 import { accessSection, auditSection, authSection, vaultSection } from './sections/security.js';
+import { retentionSection } from './sections/retention.js';
 import { sensorsSection } from './sections/sensors.js';
 
 /**
@@ -18,6 +19,7 @@ export const configSchema = z
     vault: vaultSection,
     audit: auditSection,
     access: accessSection,
+    retention: retentionSection,
     sensors: sensorsSection,
   })
   .describe('privacy-gateway configuration');

@@ -23,6 +23,8 @@ export const ERROR_CATALOGUE = {
   PGW_ERR_RATE_LIMITED: { status: 429, title: 'Too many requests' },
   PGW_ERR_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
   PGW_ERR_AUDIT_UNAVAILABLE: { status: 503, title: 'Audit log unavailable' },
+  PGW_ERR_RETENTION_RULES_INVALID: { status: 422, title: 'Retention rules rejected' },
+  PGW_ERR_HOLD_INVALID: { status: 422, title: 'Legal hold rejected' },
   PGW_ERR_INTERNAL: { status: 500, title: 'Internal error' },
   PGW_ERR_VAULT_INTEGRITY: { status: 500, title: 'Original failed its integrity check' },
   PGW_ERR_VAULT_KEY_DESTROYED: { status: 410, title: 'Original was erased' },

@@ -15,6 +15,11 @@ export interface AuditEvent {
   readonly outcome: 'success' | 'failure' | 'denied';
   /** Case number, purpose, approver, reason, counts; never secrets or raw identifiers. */
   readonly details?: Readonly<Record<string, unknown>>;
+  /**
+   * Deterministic key for events a crashed component may append again on recovery (e.g. a retention
+   * deletion): the log keeps at most one record per key, and a repeated append is a no-op.
+   */
+  readonly idempotencyKey?: string;
 }
 
 export interface AuditPort {
