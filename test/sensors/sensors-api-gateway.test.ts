@@ -18,7 +18,7 @@ describe('sensor policy API on the composed gateway', () => {
     const investigator = await gateway.token('ivan', ['investigator']);
     const current = await gateway.api.inject({ method: 'GET', url: '/v1/sensors/policies', headers: bearer(operator) });
     expect(current.statusCode).toBe(200);
-    const { version, policies } = current.json() as { version: number; policies: Array<{ id: string }> };
+    const { version, policies } = current.json<{ version: number; policies: Array<{ id: string }> }>();
     const kept = policies.filter((policy) => policy.id !== 'service-request-311');
 
     const denied = await gateway.api.inject({ method: 'PUT', url: '/v1/sensors/policies', headers: bearer(investigator), payload: { expectedVersion: version, policies: kept } });
