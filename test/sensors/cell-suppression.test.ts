@@ -96,4 +96,11 @@ describe('WindowAggregator', () => {
     expect(aggregator.add(wifi, 1, { mac: 'a', zone: 'plaza', ts: windowStart }, windowStart + 960_000)).toBe('late');
     expect(aggregator.add(wifi, 1, { mac: 'a', zone: 'plaza', ts: windowStart }, windowStart + 959_999)).toBe('added');
   });
+
+  it('refuses records for windows far ahead of the clock, which would stay open until then', () => {
+    const aggregator = new WindowAggregator(60_000);
+    expect(aggregator.add(wifi, 1, { mac: 'a', zone: 'plaza', ts: Date.UTC(2099, 0, 1) }, windowStart)).toBe('future');
+    expect(aggregator.add(wifi, 1, { mac: 'a', zone: 'plaza', ts: windowStart + 900_000 }, windowStart)).toBe('added');
+    expect(aggregator.openWindows()).toBe(1);
+  });
 });
