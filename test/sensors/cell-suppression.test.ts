@@ -31,19 +31,20 @@ describe('A9 small-cell suppression (k = 10)', () => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
       return seed % max;
     };
+    const violations: string[] = [];
     for (let round = 0; round < 5000; round++) {
       const counts: Record<string, number> = {};
       const zones = 1 + random(6);
       for (let z = 0; z < zones; z++) counts[`z${z}`] = 1 + random(25);
       const table = suppressSmallCells(cells(counts), 10, 'count');
-      for (const cell of table.cells) expect(cell.n).toBeGreaterThanOrEqual(10);
+      if (table.cells.some((cell) => cell.n < 10)) violations.push(`small cell published ${JSON.stringify(counts)}`);
       const hidden = Object.keys(counts).filter((zone) => !table.cells.some((cell) => cell.zone === zone));
       if (table.total === null || hidden.length === 0) continue;
       // What an attacker can compute: total − published = the sum of the hidden cells.
       const derived = table.total.value - table.cells.reduce((sum, cell) => sum + cell.value, 0);
-      expect(hidden.length).toBeGreaterThanOrEqual(2);
-      expect(derived).toBeGreaterThanOrEqual(10);
+      if (hidden.length < 2 || derived < 10) violations.push(`derivable ${JSON.stringify(counts)}`);
     }
+    expect(violations).toEqual([]);
   });
 
   it('suppresses by contributors for sum and mean too', () => {
