@@ -3,6 +3,7 @@ import { httpSection, logSection } from './sections/core.js';
 import { pipelineSection } from './sections/pipeline.js';
 import { accessSection, auditSection, authSection, vaultSection } from './sections/security.js';
 import { retentionSection } from './sections/retention.js';
+import { uplinkSection } from './sections/uplink.js';
 import { sensorsSection } from './sections/sensors.js';
 
 /**
@@ -20,6 +21,7 @@ export const configSchema = z
     audit: auditSection,
     access: accessSection,
     retention: retentionSection,
+    uplink: uplinkSection,
     sensors: sensorsSection,
   })
   .describe('privacy-gateway configuration');

@@ -110,6 +110,11 @@ export class RetentionService {
     return this.deps.sweeper.sweep();
   }
 
+  /** Whether an active legal hold covers the item now (eviction and uplink never drop held data). */
+  isHeld(item: RetainedItem): boolean {
+    return holdsCovering(item, this.deps.holds.list(), this.deps.clock.now()).length > 0;
+  }
+
   listHolds(): HoldRecord[] {
     return this.deps.holds.list().map((hold) => this.withStatus(hold));
   }

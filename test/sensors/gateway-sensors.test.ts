@@ -32,7 +32,7 @@ describe('gateway composition with sensors enabled', () => {
     const config = configSchema.parse({
       dataDir: tempDir('gateway'),
       http: { port: 0 },
-      sensors: { enabled: true, mqttUrl: broker.url, protocolVersion: broker.protocolVersion, clientId, topics: [`${root}/#`], policyDir, outputTopic: outputRoot, sessionExpirySec: 600 },
+      sensors: { enabled: true, mqttUrl: broker.url, protocolVersion: broker.protocolVersion, clientId, topics: [`${root}/#`], policyDir, output: 'mqtt', outputTopic: outputRoot, sessionExpirySec: 600 },
     });
     const consumer = await mqtt.connectAsync(broker.url, { protocolVersion: broker.protocolVersion });
     const received: MqttOutputMessage[] = [];

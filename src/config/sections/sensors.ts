@@ -31,7 +31,7 @@ export const sensorsSection = z
       .describe('How long after its end an aggregation window stays open for late records before it is published.'),
     output: z
       .enum(['mqtt', 'outbox'])
-      .default('mqtt')
+      .default('outbox')
       .describe("Where minimized records and aggregates go: 'outbox' (uplink to central storage) or 'mqtt' (outputTopic on the same broker)."),
     outputTopic: z
       .string().regex(/^[^#+]{1,200}$/).default('privacy-gateway/minimized')
