@@ -13,7 +13,7 @@ describe('OutboxSensorForwarder', () => {
       },
     };
     const forwarder = new OutboxSensorForwarder(outbox);
-    const item: OutboxItem = { kind: 'sensor_record', key: 'sensor_record:air:abc', group: 'air', body: { schemaVersion: 1, policyVersion: 3, fields: { pm25: 4 } } };
+    const item: OutboxItem = { kind: 'sensor_record', key: `sensor_record:air@sha256:${'ab'.repeat(32)}`, group: 'air', body: { schemaVersion: 1, policyVersion: 3, fields: { pm25: 4 } } };
     await forwarder.forward(item);
     expect(enqueued).toEqual([item]);
     refuse = true;

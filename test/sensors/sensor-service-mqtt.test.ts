@@ -98,7 +98,7 @@ describe('sensor service over MQTT (real broker when reachable)', () => {
     const [{ topic, message }] = received as [{ topic: string; message: MqttOutputMessage }];
     expect(topic).toBe(`${outputRoot}/air-quality`);
     expect(message.kind).toBe('sensor_record');
-    expect(message.key).toMatch(/^sensor_record:air-quality:[0-9a-f]{40}$/);
+    expect(message.key).toMatch(/^sensor_record:air-quality@sha256:[0-9a-f]{64}$/);
     expect(message.body).toEqual({
       schemaVersion: 1,
       policyId: 'air-quality',
