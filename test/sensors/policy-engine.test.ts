@@ -136,4 +136,31 @@ describe('example policies in config/policies', () => {
     const wifi = set.policies.find((p) => p.id === 'wifi-presence');
     expect(wifi?.output).toMatchObject({ mode: 'aggregate', windowMs: 900_000, k: 10, distinctField: 'mac' });
   });
+
+  it('the 311 example forwards category, redacted text and a coarse location, and drops reporter fields', () => {
+    const store = new SensorPolicyStore({ filePath: '/nonexistent/never-written.json', seedDir: 'config/policies', clock: new ManualClock() });
+    const report = store.load().policies.find((p) => p.id === 'service-request-311') as SensorPolicy;
+    const result = minimize(
+      report,
+      {
+        category: 'pothole',
+        description: 'Deep pothole, call me at 315-555-0142 or jane@example.org; blue car NY 4821 hit it',
+        location: { lat: 43.047123, lon: -76.15123 },
+        ts: '2026-03-01T10:22:00Z',
+        reporterName: 'Jane Roe',
+        reporterPhone: '3155550142',
+      },
+      tokens,
+    );
+    expect(result).toEqual({
+      ok: true,
+      fields: {
+        category: 'pothole',
+        description: 'Deep pothole, call me at [phone] or [email]; blue car [plate] hit it',
+        location: { lat: 43.047, lon: -76.151 },
+        ts: Date.UTC(2026, 2, 1, 10),
+      },
+      unknownFields: 2,
+    });
+  });
 });
