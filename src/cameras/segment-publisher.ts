@@ -5,7 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { OriginalsPort, OutboxPort, StoragePressurePort } from '../shared/ports.js';
-import { writeFileDurably } from '../uplink/durable-file.js';
+import { writeFileDurably } from '../shared/durable-file.js';
 
 /** What became of one original segment: in the vault, or refused because the spool was under pressure. */
 interface OriginalOutcome {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncDirectory } from '../uplink/durable-file.js';
+import { fsyncDirectory } from '../shared/durable-file.js';
 import type { RedactedRegion } from './frame-report.js';
 import type { FinishedSegment } from './camera-protocol.js';
 
