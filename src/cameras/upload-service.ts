@@ -126,6 +126,7 @@ export class UploadService {
     const output = join(this.dir, `${job.id}.mp4`);
     const startMs = job.createdAt;
     const endMs = startMs + Math.round(info.durationMs ?? 0);
+    let outcome: { state: 'done' | 'failed'; error: string | null } = { state: 'done', error: null };
     try {
       const redactor = await this.options.redactor();
       const report = await redactor.redactFile(path, {
@@ -136,15 +137,14 @@ export class UploadService {
       });
       await this.options.publisher.original(camera.id, { sequence: 0, startMs, endMs, data: await readFile(path) });
       await this.publish(job, camera, output, report, startMs, endMs);
-      job.state = 'done';
     } catch (error) {
-      job.state = 'failed';
-      job.error = describeError(error);
-      this.options.logger.info({ job: job.id, camera: camera.id, reason: job.error }, 'upload job failed');
+      outcome = { state: 'failed', error: describeError(error) };
+      this.options.logger.info({ job: job.id, camera: camera.id, reason: outcome.error }, 'upload job failed');
     } finally {
-      job.finishedAt = this.options.clock.now();
       await rm(path, { force: true });
       await rm(output, { force: true });
+      // The job reads as finished only once nothing of the upload is left in the work directory.
+      Object.assign(job, outcome, { finishedAt: this.options.clock.now() });
     }
   }
 
