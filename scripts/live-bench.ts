@@ -5,7 +5,7 @@
  * latency (segment visible in the spool minus the wall time of its first frame) and resident memory of the
  * camera's process tree (camera process + its ffmpeg children; the detector worker thread is inside the first).
  *
- * usage: npx tsx scripts/live-bench.ts [--cameras 2] [--size 1280x720] [--seconds 45] [--segment 10]
+ * usage: npx tsx scripts/live-bench.ts [--cameras 2] [--size 1280x720] [--seconds 45] [--segment 10] [--profile live|thorough|none]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -22,7 +22,7 @@ import { systemClock } from '../src/shared/clock.js';
 import { silentLogger } from '../src/shared/logger.js';
 import { RtspTestServer, testPattern } from '../test/cameras/rtsp-harness.js';
 
-const { values } = parseArgs({ options: { cameras: { type: 'string', default: '2' }, size: { type: 'string', default: '1280x720' }, seconds: { type: 'string', default: '45' }, segment: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { cameras: { type: 'string', default: '2' }, size: { type: 'string', default: '1280x720' }, seconds: { type: 'string', default: '45' }, segment: { type: 'string', default: '10' }, profile: { type: 'string', default: 'live' } } });
 const count = Number(values.cameras);
 const [width, height] = (values.size ?? '1280x720').split('x').map(Number) as [number, number];
 const seconds = Number(values.seconds);
@@ -49,7 +49,7 @@ const rtsp = await RtspTestServer.start(mounts);
 const dataDir = mkdtempSync(join(tmpdir(), 'pgw-bench-'));
 const config = configSchema.parse({
   dataDir, pipeline: { segmentSeconds, demoCamera: false },
-  cameras: { devices: Array.from({ length: count }, (_v, i) => ({ id: `cam${i}`, source: rtsp.url(`/cam${i}`), profile: 'live' })), previewFps: 2 },
+  cameras: { devices: Array.from({ length: count }, (_v, i) => ({ id: `cam${i}`, source: rtsp.url(`/cam${i}`), profile: values.profile })), previewFps: 2 },
 });
 const db = openCatalog(join(dataDir, 'catalog.db'));
 const security = createSecurityStack({ config, db, logger: silentLogger(), clock: systemClock, ffmpegPath: '/usr/bin/ffmpeg' });
