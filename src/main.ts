@@ -9,6 +9,7 @@ type CommandRunner = (argv: string[], io: CommandIo) => Promise<number>;
 /** Commands load lazily so that `redact` never pays for the API and `start` never for eval. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandRunner> }> = {
   start: { summary: 'run the gateway (API, cameras, sensors, uplink)', load: async () => (await import('./cli/start.js')).runStart },
+  eval: { summary: 'measure face and plate redaction recall/precision on labelled image sets', load: async () => (await import('./cli/eval.js')).runEval },
 };
 
 function usage(): string {

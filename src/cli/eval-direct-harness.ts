@@ -17,14 +17,17 @@ export function directRegionSource(detector: Detector): RegionSource {
         ? decoded.data
         : await sharp(decoded.data, { raw: { width: sourceWidth, height: sourceHeight, channels: 3 } }).resize(size.width, size.height, { fit: 'fill' }).raw().toBuffer();
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const detections = await detector.detect(
       { width: size.width, height: size.height, data: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength) },
       { index: 0, ptsMs: 0, sourceWidth, sourceHeight },
     );
     const detectMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    const detectCpuMs = (cpu.user + cpu.system) / 1000;
     const sx = sourceWidth / size.width;
     const sy = sourceHeight / size.height;
     const regions: EvalRegion[] = detections.map((d) => ({ x: d.x * sx, y: d.y * sy, w: d.w * sx, h: d.h * sy, class: d.cls, score: d.score }));
-    return { regions, detectMs };
+    return { regions, detectMs, detectCpuMs };
   };
 }
