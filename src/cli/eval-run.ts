@@ -14,8 +14,8 @@ export interface EvalRegion extends Box {
  */
 export type RegionSource = (imagePath: string) => Promise<{ regions: EvalRegion[]; detectMs: number; detectCpuMs?: number }>;
 
-/** Region classes that redact a labelled class: a head box hides the face inside it. */
-const REDACTS: Readonly<Record<string, readonly string[]>> = { face: ['face', 'head'], plate: ['plate'] };
+/** Region classes that redact a labelled class: a head box hides the face inside it; a fail-closed frame hides all. */
+const REDACTS: Readonly<Record<string, readonly string[]>> = { face: ['face', 'head', 'frame'], plate: ['plate', 'frame'] };
 
 export interface SetResult {
   readonly set: string;
@@ -35,7 +35,7 @@ export async function evaluateSet(set: EvalSet, source: RegionSource, onImage?: 
     totalMs += detectMs;
     totalCpuMs = detectCpuMs === undefined || totalCpuMs === null ? null : totalCpuMs + detectCpuMs;
     for (const [cls, scores] of perClass) {
-      const redacting = REDACTS[cls] ?? [cls];
+      const redacting = REDACTS[cls] ?? [cls, 'frame'];
       const own = regions.filter((r) => redacting.includes(r.class));
       scores.push(scoreImage(image.boxes.filter((b) => b.cls === cls), own, image.width, image.height));
     }
