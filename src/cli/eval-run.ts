@@ -14,8 +14,11 @@ export interface EvalRegion extends Box {
  */
 export type RegionSource = (imagePath: string) => Promise<{ regions: EvalRegion[]; detectMs: number; detectCpuMs?: number }>;
 
-/** Region classes that redact a labelled class: a head box hides the face inside it; a fail-closed frame hides all. */
-const REDACTS: Readonly<Record<string, readonly string[]>> = { face: ['face', 'head', 'frame'], plate: ['plate', 'frame'] };
+/**
+ * Region classes that redact a labelled class: a head box hides the face inside it. A fail-closed whole frame
+ * (detector failure) is deliberately not counted, so a failing detector can never look like a good one.
+ */
+const REDACTS: Readonly<Record<string, readonly string[]>> = { face: ['face', 'head'], plate: ['plate'] };
 
 export interface SetResult {
   readonly set: string;
@@ -35,7 +38,7 @@ export async function evaluateSet(set: EvalSet, source: RegionSource, onImage?: 
     totalMs += detectMs;
     totalCpuMs = detectCpuMs === undefined || totalCpuMs === null ? null : totalCpuMs + detectCpuMs;
     for (const [cls, scores] of perClass) {
-      const redacting = REDACTS[cls] ?? [cls, 'frame'];
+      const redacting = REDACTS[cls] ?? [cls];
       const own = regions.filter((r) => redacting.includes(r.class));
       scores.push(scoreImage(image.boxes.filter((b) => b.cls === cls), own, image.width, image.height));
     }
