@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from './api/server.js';
 import type { Config } from './config/schema.js';
 import { openCatalog, type CatalogDatabase } from './catalog/database.js';
+import { startDemoCamera, type DemoCamera } from './pipeline/demo-camera.js';
+import { systemClock } from './shared/clock.js';
 import { GatewayError } from './shared/errors.js';
 import type { Logger } from './shared/logger.js';
 import type { Authenticator } from './shared/types.js';
@@ -10,8 +12,8 @@ import type { Authenticator } from './shared/types.js';
 export const GATEWAY_VERSION = '0.1.0';
 
 export interface Gateway {
-  /** Starts every component and the HTTP API; resolves with the API's base URL. */
-  start(): Promise<{ url: string }>;
+  /** Starts every component and the HTTP API; resolves with the API's base URL (and the demo camera's output folder). */
+  start(): Promise<{ url: string; demoOutputDir?: string }>;
   /** Stops components in reverse order; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -24,6 +26,7 @@ const denyAll: Authenticator = {
 export function createGateway(config: Readonly<Config>, logger: Logger): Gateway {
   let catalog: CatalogDatabase | undefined;
   let api: FastifyInstance | undefined;
+  let demo: DemoCamera | undefined;
   let stopped = false;
   return {
     async start() {
@@ -33,11 +36,13 @@ export function createGateway(config: Readonly<Config>, logger: Logger): Gateway
         { version: GATEWAY_VERSION },
       );
       const url = await api.listen({ host: config.http.host, port: config.http.port });
-      return { url };
+      if (config.pipeline.demoCamera) demo = await startDemoCamera(config, logger, systemClock);
+      return { url, ...(demo ? { demoOutputDir: demo.outputDir } : {}) };
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      await demo?.stop();
       await api?.close();
       catalog?.close();
     },

@@ -165,6 +165,12 @@ export class FrameLoop {
     });
   }
 
+  /** Counts so far (live metrics); the same figures `run` resolves with at the end. */
+  snapshot(): FrameLoopResult {
+    const counters = this.analysis?.counters ?? { analysed: 0, failed: 0, skipped: 0 };
+    return { frames: this.emitted, failClosedFrames: this.failClosed, analysed: counters.analysed, analysisFailures: counters.failed, analysisSkipped: counters.skipped };
+  }
+
   /** Live: stop the decoder; frames already decoded are still emitted (fail-closed rules unchanged). */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -250,8 +256,7 @@ export class FrameLoop {
         settle.reject(new GatewayError('PGW_ERR_FFMPEG', `decoding failed (${reason})`, { code: exit.code }));
         return;
       }
-      const counters = this.analysis?.counters ?? { analysed: 0, failed: 0, skipped: 0 };
-      settle.resolve({ frames: this.emitted, failClosedFrames: this.failClosed, analysed: counters.analysed, analysisFailures: counters.failed, analysisSkipped: counters.skipped });
+      settle.resolve(this.snapshot());
     });
   }
 }

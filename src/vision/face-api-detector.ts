@@ -107,6 +107,13 @@ export async function createFaceApiDetector(profile: FaceApiProfile, modelDir = 
   const net = settings.model === 'tiny_face_detector_model' ? api.nets.tinyFaceDetector : api.nets.ssdMobilenetv1;
   net.loadFromWeightMap(map);
   const options = settings.options(api);
+  // The first inference builds the graph and allocates WASM memory (several times slower): pay it at load time.
+  const warmup = api.tf.tensor3d(new Int32Array(settings.analysisWidth * 360 * 3), [360, settings.analysisWidth, 3], 'int32');
+  try {
+    await api.detectAllFaces(warmup, options);
+  } finally {
+    warmup.dispose();
+  }
   return {
     id: `${profile}:face-api`,
     models: [info],
