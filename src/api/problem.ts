@@ -37,7 +37,9 @@ function fromFastifyError(error: FastifyError): Problem {
 export function toProblem(error: unknown): Problem {
   if (isGatewayError(error)) {
     const detail = error.status >= 500 && error.code === 'PGW_ERR_INTERNAL' ? 'the gateway could not complete the request' : error.message;
-    return problemFor(error.code, detail);
+    const problem = problemFor(error.code, detail);
+    if (error.status < 500 && Array.isArray(error.context.errors)) problem.errors = error.context.errors;
+    return problem;
   }
   if (error instanceof Error && 'statusCode' in error) return fromFastifyError(error as FastifyError);
   if (error instanceof Error && 'validation' in error) return fromFastifyError(error as FastifyError);

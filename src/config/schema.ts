@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { httpSection, logSection } from './sections/core.js';
 import { pipelineSection } from './sections/pipeline.js';
+import { accessSection, auditSection, authSection, vaultSection } from './sections/security.js';
+import { retentionSection } from './sections/retention.js';
+import { uplinkSection } from './sections/uplink.js';
+import { sensorsSection } from './sections/sensors.js';
 
 /**
  * The one schema of the gateway's configuration: types, defaults and descriptions. Each concern owns a
@@ -12,6 +16,13 @@ export const configSchema = z
     http: httpSection,
     log: logSection,
     pipeline: pipelineSection,
+    auth: authSection,
+    vault: vaultSection,
+    audit: auditSection,
+    access: accessSection,
+    retention: retentionSection,
+    uplink: uplinkSection,
+    sensors: sensorsSection,
   })
   .describe('privacy-gateway configuration');
 

@@ -15,6 +15,11 @@ export interface AuditEvent {
   readonly outcome: 'success' | 'failure' | 'denied';
   /** Case number, purpose, approver, reason, counts; never secrets or raw identifiers. */
   readonly details?: Readonly<Record<string, unknown>>;
+  /**
+   * Deterministic key for events a crashed component may append again on recovery (e.g. a retention
+   * deletion): the log keeps at most one record per key, and a repeated append is a no-op.
+   */
+  readonly idempotencyKey?: string;
 }
 
 export interface AuditPort {
@@ -57,4 +62,23 @@ export interface OutboxItem {
 
 export interface OutboxPort {
   enqueue(item: OutboxItem): void;
+}
+
+/** Disk pressure signal of the spool (H3): ingestion stops accepting new originals while it says no. */
+export interface StoragePressurePort {
+  acceptingOriginals(): boolean;
+}
+
+/** A spooled artefact that eviction is about to delete. */
+export interface SpooledArtefact {
+  readonly path: string;
+  readonly key: string;
+  readonly kind: OutboxKind;
+  readonly group: string | null;
+  readonly createdAt: number;
+}
+
+/** Legal holds as seen by eviction: held data is never evicted (H3, P6). */
+export interface HoldPort {
+  isHeld(item: SpooledArtefact): boolean;
 }
