@@ -154,7 +154,7 @@ export function createGateway(config: Readonly<Config>, logger: Logger, clock: C
       await components.uplink?.start();
       await components.sensors?.service.start();
       const url = await components.api.listen({ host: config.http.host, port: config.http.port });
-      if (config.pipeline.demoCamera) demo = await startDemoCamera(config, logger, clock);
+      if (config.pipeline.demoCamera) demo = await startDemoCamera(config, logger, clock, components.security.audit);
       return { url, ...(demo ? { demoOutputDir: demo.outputDir } : {}) };
     },
     async stop() {

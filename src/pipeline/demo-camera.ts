@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { mediaTools } from '../media/media-tools.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import type { AuditPort } from '../shared/ports.js';
 import { DetectorHost } from '../vision/detector-host.js';
 import { LivePipeline, type LiveSource } from './live-pipeline.js';
 
@@ -24,7 +25,7 @@ export interface DemoCamera {
 }
 
 /** Starts the demo camera through the live loop with the live detector profile; segments go to `dataDir/spool/demo`. */
-export async function startDemoCamera(config: Readonly<Config>, logger: Logger, clock: Clock): Promise<DemoCamera> {
+export async function startDemoCamera(config: Readonly<Config>, logger: Logger, clock: Clock, audit?: AuditPort): Promise<DemoCamera> {
   const { pipeline } = config;
   const outputDir = join(config.dataDir, 'spool', 'demo');
   const detector =
@@ -50,6 +51,7 @@ export async function startDemoCamera(config: Readonly<Config>, logger: Logger, 
     classes: pipeline.classes,
     tools: mediaTools(),
     logger,
+    ...(audit ? { audit: { port: audit, clock } } : {}),
   });
   try {
     await camera.start();

@@ -2,8 +2,11 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FrameEncoder } from '../media/frame-encoder.js';
 import type { MediaTools } from '../media/media-tools.js';
+import { FailClosedAuditor } from '../redact/fail-closed-auditor.js';
 import type { RedactionStyle } from '../redact/region-ops.js';
+import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import type { AuditPort } from '../shared/ports.js';
 import type { ObjectClass } from '../vision/detector.js';
 import type { DetectorHost } from '../vision/detector-host.js';
 import { FrameLoop, type FrameLoopResult } from './frame-loop.js';
@@ -42,6 +45,8 @@ export interface LivePipelineOptions {
   readonly classes: readonly ObjectClass[];
   readonly tools: MediaTools;
   readonly logger: Logger;
+  /** Fail-closed frames are audited (rate-limited) when an audit log is given. */
+  readonly audit?: { port: AuditPort; clock: Clock };
 }
 
 /**
@@ -53,6 +58,7 @@ export class LivePipeline {
   private encoder: FrameEncoder | undefined;
   private done: Promise<FrameLoopResult> | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
+  private auditor: FailClosedAuditor | undefined;
 
   constructor(private readonly options: LivePipelineOptions) {}
 
@@ -61,6 +67,9 @@ export class LivePipeline {
     await mkdir(outputDir, { recursive: true });
     const size = { width: source.width, height: source.height };
     const analysisSize = detector ? await detector.inputSize(size.width, size.height) : undefined;
+    const { audit } = this.options;
+    const auditor = audit ? new FailClosedAuditor(audit.port, audit.clock, this.options.logger, `camera:${this.options.cameraId}`) : undefined;
+    this.auditor = auditor;
     this.encoder = new FrameEncoder(tools, {
       kind: 'video', size, rate: source.rate, output: join(outputDir, 'segment-%06d.mp4'),
       preset: settings.encoderPreset, crf: settings.encoderCrf, segmentSeconds: settings.segmentSeconds,
@@ -75,6 +84,7 @@ export class LivePipeline {
       maxDetectionAgeMs: settings.maxDetectionAgeMs,
       trackTtlMs: settings.trackTtlMs,
       sink: this.encoder,
+      ...(auditor ? { onFailClosed: () => auditor.record() } : {}),
     });
     this.done = this.loop.run();
     this.done.catch((error: unknown) => this.options.logger.error({ camera: this.options.cameraId, err: error }, 'live frame loop failed'));
@@ -94,6 +104,7 @@ export class LivePipeline {
     await this.loop.stop();
     const result = await this.done.catch(() => this.loop?.snapshot());
     await this.encoder?.finish();
+    this.auditor?.flush();
     this.logStats();
     return result;
   }
