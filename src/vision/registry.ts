@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
 import { GatewayError } from '../shared/errors.js';
 import type { Detection, Detector, ObjectClass } from './detector.js';
-import { createFaceApiDetector } from './face-api-detector.js';
+import { createProfileDetector } from './profiles/index.js';
 
 /**
  * What a detector worker should build. `profile` is the production path (models chosen per profile);
@@ -45,10 +45,6 @@ export async function createDetector(spec: DetectorSpec): Promise<Detector> {
     case 'module':
       return fromModule(spec.module, spec.options);
     case 'profile':
-      // Faces only so far: a profile asked for other classes alone must not silently detect nothing.
-      if (!spec.classes.includes('face')) {
-        throw new GatewayError('PGW_ERR_MODEL_MISSING', `profile ${spec.profile} has no model for ${spec.classes.join(', ')}`, { classes: spec.classes });
-      }
-      return createFaceApiDetector(spec.profile);
+      return createProfileDetector(spec.profile, { modelsDir: spec.modelsDir, classes: spec.classes });
   }
 }

@@ -55,7 +55,7 @@ describe('privacy-gateway redact', () => {
     expect(text.err).toBe('');
     expect(code).toBe(0);
     const [result] = JSON.parse(readFileSync(report, 'utf8')).reports;
-    expect(result).toMatchObject({ kind: 'image', width: 1024, height: 581, frameCount: 1, failClosedFrames: 0, detector: { id: 'live:face-api' } });
+    expect(result).toMatchObject({ kind: 'image', width: 1024, height: 581, frameCount: 1, failClosedFrames: 0, detector: { id: 'live' } });
     const faces = result.frames[0].regions.filter((r: { class: string; source: string }) => r.class === 'face' && r.source === 'detector');
     expect(faces.length).toBeGreaterThanOrEqual(1);
     const covered = faces.some((r: { x: number; y: number; w: number; h: number }) => {

@@ -25,7 +25,7 @@ export const pipelineSection = z
       .number().int().min(0).max(10_000).default(1000)
       .describe('How long a tracked object stays redacted after its last detection, and the longest gap bridged between detections.'),
     detectTimeoutMs: z
-      .number().int().min(100).max(120_000).default(5000)
+      .number().int().min(100).max(120_000).default(30_000)
       .describe('A detection running longer than this is a stall: its frames are fully redacted and the detector worker is restarted.'),
     detectorMaxRestarts: z
       .number().int().min(0).max(100).default(5)
