@@ -246,7 +246,8 @@ export class FrameLoop {
 
   private maybeFinish(): void {
     if (!this.decodeEnded || this.pending.length > 0 || this.writesInFlight > 0 || this.settle === undefined) return;
-    if (this.analysis && !this.analysis.finished) return;
+    // A stopping live loop does not wait for a detection still in flight: what is left is decided now (fail closed).
+    if (this.analysis && !this.analysis.finished && !this.stopped) return;
     const settle = this.settle;
     this.settle = undefined;
     void this.decoder?.exited.then((exit) => {
