@@ -4,7 +4,7 @@ import { createSecurityStack, type SecurityStack } from './access/security-stack
 import { resolveFfmpegPath } from './access/remux.js';
 import { JwtAuthenticator } from './api/jwt-authenticator.js';
 import { buildServer } from './api/server.js';
-import { CameraService } from './cameras/camera-service.js';
+import { CameraService, DEMO_CAMERA } from './cameras/camera-service.js';
 import { LazyFileRedactor } from './cameras/offline-redactor.js';
 import { UploadService } from './cameras/upload-service.js';
 import { mediaTools } from './media/media-tools.js';
@@ -29,8 +29,8 @@ import type { UplinkService } from './uplink/uplink-service.js';
 export const GATEWAY_VERSION = '0.1.0';
 
 export interface Gateway {
-  /** Starts every component and the HTTP API; resolves with the API's base URL. */
-  start(): Promise<{ url: string }>;
+  /** Starts every component and the HTTP API; resolves with the API's base URL (and the demo camera's output folder). */
+  start(): Promise<{ url: string; demoOutputDir?: string }>;
   /** Stops components in reverse order; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -181,7 +181,9 @@ export function createGateway(config: Readonly<Config>, logger: Logger, clock: C
       await components.sensors?.service.start();
       components.cameras.start();
       const url = await components.api.listen({ host: config.http.host, port: config.http.port });
-      return { url };
+      // The demo camera is a registry camera like any other (own process, vault, sidecars, outbox, status).
+      const demo = components.cameras.list().some((camera) => camera.id === DEMO_CAMERA.id);
+      return { url, ...(demo ? { demoOutputDir: join(config.dataDir, 'spool', DEMO_CAMERA.id) } : {}) };
     },
     async stop() {
       if (stopped) return;

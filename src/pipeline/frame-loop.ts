@@ -44,8 +44,8 @@ export interface FrameLoopOptions {
   readonly sink: FrameSink | null;
   /** Every emitted frame with its regions (report, metrics). Not called per pixel; cheap objects only. */
   readonly onFrame?: (record: FrameRecord) => void;
-  /** Time spent in region redaction, for the benchmark. */
-  readonly onRedactTiming?: (ms: number) => void;
+  /** Called for each frame redacted whole (audit, metrics); rare by design. */
+  readonly onFailClosed?: () => void;
   /** Static privacy masks (A6): applied to each frame as it arrives, before anything else sees it. */
   readonly mask?: PrivacyMask;
   /** Live cameras: their own decoder argv (input options, extra outputs on pipes ≥ 4) and access to the process. */
@@ -244,25 +244,25 @@ export class FrameLoop {
   }
 
   private redact(slot: number, ptsMs: number): RedactedRegion[] {
-    const started = this.options.onRedactTiming ? performance.now() : 0;
     const frame: YuvFrame = { data: this.pool.view(slot), width: this.frame.width, height: this.frame.height };
     let regions: RedactedRegion[];
     const failClosed = this.options.detection !== null && mustRedactWholeFrame(ptsMs, this.ledger.at(ptsMs), this.options.maxDetectionAgeMs);
     if (failClosed) {
       this.failClosed += 1;
       redactWholeFrame(frame);
+      this.options.onFailClosed?.();
       regions = [{ x: 0, y: 0, w: frame.width, h: frame.height, class: 'frame', source: 'failclosed' }];
     } else {
       regions = this.tracker.regionsAt(ptsMs).map((r) => ({ x: r.x, y: r.y, w: r.w, h: r.h, class: r.cls, source: r.source, ...(r.score === undefined ? {} : { score: r.score }) }));
       for (const region of regions) redactRegion(frame, region, this.options.style);
     }
-    if (this.options.onRedactTiming) this.options.onRedactTiming(performance.now() - started);
     return regions;
   }
 
   private maybeFinish(): void {
     if (!this.decodeEnded || this.pending.length > 0 || this.writesInFlight > 0 || this.settle === undefined) return;
-    if (this.analysis && !this.analysis.finished) return;
+    // A stopping live loop does not wait for a detection still in flight: what is left is decided now (fail closed).
+    if (this.analysis && !this.analysis.finished && !this.stopped) return;
     const settle = this.settle;
     this.settle = undefined;
     void this.decoder?.exited.then((exit) => {
