@@ -20,10 +20,10 @@ export interface LiveHarness {
 }
 
 /** The camera service over the real catalog, vault and audit log; the outbox records what it is given. */
-export async function openLiveHarness(dataDir: string, devices: CameraInput[], overrides: { stallMs?: number; segmentSeconds?: number; previewFps?: number } = {}): Promise<LiveHarness> {
+export async function openLiveHarness(dataDir: string, devices: CameraInput[], overrides: { stallMs?: number; segmentSeconds?: number; previewFps?: number; rtspTimeoutMs?: number } = {}): Promise<LiveHarness> {
   const stack = await openTestStack(dataDir, undefined, {
     pipeline: { segmentSeconds: overrides.segmentSeconds ?? 2, lookaheadMs: 500, demoCamera: false },
-    cameras: { devices, stallMs: overrides.stallMs ?? 2500, reconnectMinMs: 200, reconnectMaxMs: 1000, rtspTimeoutMs: 2000, previewFps: overrides.previewFps ?? 0 },
+    cameras: { devices, stallMs: overrides.stallMs ?? 2500, reconnectMinMs: 200, reconnectMaxMs: 1000, rtspTimeoutMs: overrides.rtspTimeoutMs ?? 2000, previewFps: overrides.previewFps ?? 0 },
   });
   const outbox: OutboxItem[] = [];
   const accepting = { value: true };
