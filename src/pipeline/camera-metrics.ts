@@ -11,6 +11,7 @@ export class CameraMetrics {
   private readonly queue: Gauge<'camera'>;
   private readonly up: Gauge<'camera'>;
   private readonly latency: Histogram<'camera'>;
+  private readonly detectorLatency: Histogram<'camera'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -25,16 +26,21 @@ export class CameraMetrics {
       name: 'pgw_camera_frame_latency_seconds', help: 'Frame-loop latency: from a frame reaching the decoder to its redacted output.',
       labelNames: ['camera'], buckets: [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10], registers,
     });
+    this.detectorLatency = new Histogram({
+      name: 'pgw_camera_detector_latency_seconds', help: 'Time of one detection in the camera’s detector worker.',
+      labelNames: ['camera'], buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2], registers,
+    });
   }
 
-  report(camera: string, delta: CameraCounters, queueDepth: number, latenciesMs: readonly number[]): void {
+  report(camera: string, delta: CameraCounters, queueDepth: number, latenciesMs: { frame: readonly number[]; detector: readonly number[] }): void {
     this.frames.inc({ camera, stage: 'input' }, delta.inputFrames);
     this.frames.inc({ camera, stage: 'analysed' }, delta.analysed);
     this.frames.inc({ camera, stage: 'skipped' }, delta.analysisSkipped);
     this.frames.inc({ camera, stage: 'output' }, delta.outputFrames);
     this.failClosed.inc({ camera }, delta.failClosedFrames);
     this.queue.set({ camera }, queueDepth);
-    for (const ms of latenciesMs) this.latency.observe({ camera }, ms / 1000);
+    for (const ms of latenciesMs.frame) this.latency.observe({ camera }, ms / 1000);
+    for (const ms of latenciesMs.detector) this.detectorLatency.observe({ camera }, ms / 1000);
   }
 
   streaming(camera: string, on: boolean): void {

@@ -64,7 +64,7 @@ export type CameraFault = 'stalled' | 'resolution_changed' | 'source_ended' | 'd
 
 export type CameraMessage =
   | { type: 'started'; width: number; height: number; fps: number; detectorId: string }
-  | { type: 'stats'; counters: CameraCounters; queueDepth: number; frameLatencyMs: number[] }
+  | { type: 'stats'; counters: CameraCounters; queueDepth: number; frameLatencyMs: number[]; detectorLatencyMs: number[] }
   | { type: 'original'; sequence: number; startMs: number; endMs: number; data: Uint8Array }
   | { type: 'segment'; segment: FinishedSegment }
   | { type: 'preview'; jpeg: Uint8Array }

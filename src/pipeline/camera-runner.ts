@@ -8,7 +8,7 @@ import { PrivacyMask } from '../redact/privacy-mask.js';
 import type { Clock } from '../shared/clock.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { DetectorHost } from '../vision/detector-host.js';
+import { DetectorHost, type DetectOutcome } from '../vision/detector-host.js';
 import type { CameraFault, CameraMessage, CameraRuntimeSpec } from './camera-protocol.js';
 import { CameraSegmenter } from './camera-segmenter.js';
 import { cameraDecoderArgs, cameraInput, GRAPH_START_MARK, ORIGINALS_FD, probeCamera, type CameraInput } from './camera-source.js';
@@ -17,6 +17,20 @@ import { FrameLoop, type FrameSink } from './frame-loop.js';
 import { PreviewTap } from './preview-tap.js';
 
 type CameraInfo = Awaited<ReturnType<typeof probeCamera>>;
+
+/** The detector host, timing each detection (request to outcome, including the hand-over to the worker thread) for the metrics. */
+class TimedDetectorHost extends DetectorHost {
+  constructor(private readonly onLatency: (ms: number) => void, options: ConstructorParameters<typeof DetectorHost>[0]) {
+    super(options);
+  }
+
+  override async detect(...args: Parameters<DetectorHost['detect']>): Promise<DetectOutcome> {
+    const started = performance.now();
+    const outcome = await super.detect(...args);
+    this.onLatency(performance.now() - started);
+    return outcome;
+  }
+}
 
 export interface CameraRunnerDeps {
   tools: MediaTools;
@@ -46,6 +60,7 @@ export class CameraRunner {
   private lastFrameAt = 0;
   private epochMs: number | undefined;
   private latencies: number[] = [];
+  private detectorLatencies: number[] = [];
   private wake: (() => void) | undefined;
 
   constructor(private readonly spec: CameraRuntimeSpec, private readonly deps: CameraRunnerDeps) {}
@@ -57,7 +72,7 @@ export class CameraRunner {
     const info = await probeCamera(deps.tools, input, settings.rtspTimeoutMs * 2);
     await mkdir(spec.workDir, { recursive: true });
     await mkdir(spec.spoolDir, { recursive: true });
-    this.host = spec.detector.kind === 'none' ? null : new DetectorHost({
+    this.host = spec.detector.kind === 'none' ? null : new TimedDetectorHost((ms) => this.detectorLatencies.length < MAX_LATENCY_SAMPLES && this.detectorLatencies.push(ms), {
       spec: spec.detector, clock: deps.clock, logger: deps.logger, detectTimeoutMs: settings.detectTimeoutMs,
       initTimeoutMs: 120_000, maxRestarts: settings.detectorMaxRestarts, restartWindowMs: settings.detectorRestartWindowMs,
     });
@@ -192,7 +207,9 @@ export class CameraRunner {
       },
       queueDepth: Math.max(0, Math.floor(this.inputFrames) - snapshot.frames),
       frameLatencyMs: this.latencies,
+      detectorLatencyMs: this.detectorLatencies,
     });
     this.latencies = [];
+    this.detectorLatencies = [];
   }
 }

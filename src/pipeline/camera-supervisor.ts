@@ -27,7 +27,7 @@ export interface CameraStatus {
 export interface CameraEvents {
   original(cameraId: string, original: { sequence: number; startMs: number; endMs: number; data: Buffer }): void;
   segment(cameraId: string, segment: FinishedSegment): void;
-  stats(cameraId: string, delta: CameraCounters, queueDepth: number, latenciesMs: readonly number[]): void;
+  stats(cameraId: string, delta: CameraCounters, queueDepth: number, latenciesMs: { frame: readonly number[]; detector: readonly number[] }): void;
   preview(cameraId: string, jpeg: Buffer): void;
   restarted(cameraId: string): void;
   streaming(cameraId: string, on: boolean): void;
@@ -135,7 +135,7 @@ export class CameraSupervisor {
         this.setState('streaming');
         return;
       case 'stats':
-        this.onStats(message.counters, message.queueDepth, message.frameLatencyMs);
+        this.onStats(message.counters, message.queueDepth, { frame: message.frameLatencyMs, detector: message.detectorLatencyMs });
         return;
       case 'original':
         events.original(this.id, { sequence: message.sequence, startMs: message.startMs, endMs: message.endMs, data: Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength) });
@@ -153,7 +153,7 @@ export class CameraSupervisor {
     }
   }
 
-  private onStats(counters: CameraCounters, queueDepth: number, latencies: readonly number[]): void {
+  private onStats(counters: CameraCounters, queueDepth: number, latencies: { frame: readonly number[]; detector: readonly number[] }): void {
     const delta = {} as Record<keyof CameraCounters, number>;
     for (const key of Object.keys(ZERO) as (keyof CameraCounters)[]) delta[key] = Math.max(0, counters[key] - this.last[key]);
     this.last = counters;

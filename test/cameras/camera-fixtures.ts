@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { CameraService } from '../../src/cameras/camera-service.js';
 import { CameraStore } from '../../src/catalog/camera-store.js';
-import type { CameraInput } from '../../src/config/sections/cameras.js';
+import type { CameraConfig, CameraInput } from '../../src/config/sections/cameras.js';
+import type { DetectorSpec } from '../../src/vision/registry.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import type { OutboxItem } from '../../src/shared/ports.js';
@@ -20,7 +21,7 @@ export interface LiveHarness {
 }
 
 /** The camera service over the real catalog, vault and audit log; the outbox records what it is given. */
-export async function openLiveHarness(dataDir: string, devices: CameraInput[], overrides: { stallMs?: number; segmentSeconds?: number; previewFps?: number; rtspTimeoutMs?: number } = {}): Promise<LiveHarness> {
+export async function openLiveHarness(dataDir: string, devices: CameraInput[], overrides: { stallMs?: number; segmentSeconds?: number; previewFps?: number; rtspTimeoutMs?: number; detectorFor?: (camera: CameraConfig) => DetectorSpec } = {}): Promise<LiveHarness> {
   const stack = await openTestStack(dataDir, undefined, {
     pipeline: { segmentSeconds: overrides.segmentSeconds ?? 2, lookaheadMs: 500, demoCamera: false },
     cameras: { devices, stallMs: overrides.stallMs ?? 2500, reconnectMinMs: 200, reconnectMaxMs: 1000, rtspTimeoutMs: overrides.rtspTimeoutMs ?? 2000, previewFps: overrides.previewFps ?? 0 },
@@ -32,6 +33,7 @@ export async function openLiveHarness(dataDir: string, devices: CameraInput[], o
     cameras: stack.config.cameras, pipeline: stack.config.pipeline, dataDir, store: new CameraStore(stack.db),
     originals: stack.security.vault, outbox: { enqueue: (item) => outbox.push(item) }, pressure: { acceptingOriginals: () => accepting.value },
     audit: stack.security.audit, registry, clock: systemClock, logger: silentLogger(),
+    ...(overrides.detectorFor ? { detectorFor: overrides.detectorFor } : {}),
   });
   cameras.start();
   return {

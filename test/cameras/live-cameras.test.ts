@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { CameraStatus } from '../../src/pipeline/camera-supervisor.js';
+import type { DetectorSpec } from '../../src/vision/registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, tempDir } from '../access/security-fixtures.js';
 import { lumaOf, openLiveHarness, segmentsOf, sidecarOf, streamTypes, waitFor, type LiveHarness } from './camera-fixtures.js';
 import { RtspTestServer, testPattern } from './rtsp-harness.js';
 
+const SCRIPTED: DetectorSpec = { kind: 'module', module: resolve('test/pipeline/fixtures/scripted-detector.ts'), options: { objects: [{ x0: 200, y0: 150, vx: 0, vy: 0, size: 40 }] } };
 const WITH_AUDIO = `${testPattern(320, 240, 'smpte')} audiotestsrc is-live=true ! audioconvert ! opusenc ! rtpopuspay name=pay1 pt=97`;
 /** Upper-left quarter of the frame, as fractions. */
 const MASK: [number, number][] = [[0, 0], [0.5, 0], [0.5, 0.5], [0, 0.5]];
@@ -15,15 +18,20 @@ describe('live cameras over RTSP: steady streaming', () => {
   let dir: string;
   let live: LiveHarness;
   let preview: Buffer | undefined;
+  let facesStatus: CameraStatus;
+  let metrics: string;
 
   beforeAll(async () => {
-    rtsp = await RtspTestServer.start({ '/masked': WITH_AUDIO, '/voice': WITH_AUDIO });
+    rtsp = await RtspTestServer.start({ '/masked': WITH_AUDIO, '/voice': WITH_AUDIO, '/faces': testPattern(320, 240) });
     dir = tempDir('pgw-live-');
     live = await openLiveHarness(dir, [
       { id: 'masked', source: rtsp.url('/masked'), profile: 'none', masks: [MASK] },
       { id: 'voice', source: rtsp.url('/voice'), profile: 'none', audio: { enabled: true, justification: 'Noise complaints at the depot need sound levels as evidence' } },
-    ], { previewFps: 2 });
-    await waitFor('two finished segments per camera', () => segmentsOf(dir, 'masked').length >= 2 && segmentsOf(dir, 'voice').length >= 2, 40_000);
+      { id: 'faces', source: rtsp.url('/faces'), profile: 'live' },
+    ], { previewFps: 2, detectorFor: (camera) => (camera.profile === 'none' ? { kind: 'none' } : SCRIPTED) });
+    await waitFor('two finished segments per camera', () => ['masked', 'voice', 'faces'].every((id) => segmentsOf(dir, id).length >= 2), 40_000);
+    facesStatus = live.cameras.status('faces');
+    metrics = await live.registry.metrics();
     preview = live.cameras.previews.last('masked');
     await live.cameras.stop();
   }, 60_000);
@@ -64,6 +72,16 @@ describe('live cameras over RTSP: steady streaming', () => {
       expect(lumaOf(path, { x: 168, y: 8, w: 144, h: 104 }).max).toBeGreaterThan(100);
     }
     expect(frames).toBeGreaterThanOrEqual(100);
+  });
+
+  it('runs the camera’s detector in its process: analysed frames, regions in the sidecar, latency metrics', () => {
+    expect(facesStatus.analysedFps).toBeGreaterThan(0);
+    const sidecar = sidecarOf(segmentsOf(dir, 'faces')[0] as string);
+    expect(sidecar.detector).toEqual({ id: 'scripted', models: [] });
+    expect((sidecar.regionsPerClass as Record<string, number>).face).toBeGreaterThan(0);
+    expect(metrics).toMatch(/pgw_camera_detector_latency_seconds_count\{camera="faces"\} [1-9]/);
+    expect(metrics).toMatch(/pgw_camera_frame_latency_seconds_count\{camera="masked"\} [1-9]/);
+    expect(metrics).toMatch(/pgw_camera_frames_total\{camera="masked",stage="output"\} [1-9]/);
   });
 
   it('serves a preview of the redacted frames only: the mask is black in it too', () => {
