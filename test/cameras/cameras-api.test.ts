@@ -122,6 +122,27 @@ describe('body-worn uploads (H6)', () => {
     expect(spool()).toEqual(before);
   });
 
+  it('fails a clip that probes but does not decode as a job with a clear error, leaving nothing behind', async () => {
+    const before = spool();
+    const whole = join(gw.dataDir, 'garbled.mp4');
+    execFileSync('/usr/bin/ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=10', '-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-movflags', '+faststart', whole]);
+    const garbled = readFileSync(whole);
+    writeFileSync(whole, '');
+    garbled.fill(0, Math.floor(garbled.length * 0.3));
+    const accepted = await upload(garbled, operator);
+    expect(accepted.statusCode).toBe(202);
+    const id = accepted.json<{ id: string }>().id;
+    let job = accepted.json<{ state: string; error: string | null }>();
+    for (let i = 0; i < 300 && job.state !== 'done' && job.state !== 'failed'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      job = (await gw.api.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(operator) })).json();
+    }
+    expect(job.state).toBe('failed');
+    expect(job.error).toMatch(/truncated or corrupt|decod/);
+    expect(uploads()).toEqual([]);
+    expect(spool()).toEqual(before);
+  });
+
   it('lets a device token upload only as its own camera', async () => {
     const { privateKey, keyId } = gw.security.tokenKey;
     const device = await issueLocalToken(privateKey, keyId, {
