@@ -25,7 +25,8 @@ const TESTSRC = /^testsrc(?::(\d{2,5})x(\d{2,5})(?:@(\d{1,3}))?)?$/;
 export function cameraInput(source: string, rtspTimeoutMs: number): CameraInput {
   if (/^rtsps?:\/\//i.test(source)) {
     const transport = ['-rtsp_transport', 'tcp', '-timeout', String(rtspTimeoutMs * 1000)];
-    return { input: source, inputOptions: transport, probeOptions: transport, originalCodec: 'copy' };
+    // The stream was probed already: ffmpeg's own 5 s analysis would only delay the first frame (and the latency).
+    return { input: source, inputOptions: [...transport, '-analyzeduration', '1000000'], probeOptions: transport, originalCodec: 'copy' };
   }
   const test = TESTSRC.exec(source);
   if (test) {
