@@ -65,7 +65,6 @@ export async function moveIntoSpool(partial: string, spoolDir: string, segmentId
  */
 export class CameraSegmenter {
   private readonly tallies: SegmentTally[] = [];
-  private finalized = 0;
   private collecting: Promise<void> = Promise.resolve();
   private readonly framesPerSegment: number;
 
@@ -94,12 +93,16 @@ export class CameraSegmenter {
 
   private async collectNow(encoderDone: boolean): Promise<void> {
     const prefix = `${this.options.runTag}-`;
-    const names = (await readdir(this.options.workDir)).filter((name) => name.startsWith(prefix) && name.endsWith('.mp4')).sort();
-    const complete = encoderDone ? names.length : names.length - 1;
-    while (this.finalized < complete) {
-      const name = names[this.finalized] as string;
-      await this.finalize(join(this.options.workDir, name), this.finalized);
-      this.finalized += 1;
+    // Finished segments leave the directory, so a segment's number comes from its name, never its position.
+    const indices = (await readdir(this.options.workDir))
+      .filter((name) => name.startsWith(prefix) && name.endsWith('.mp4'))
+      .map((name) => Number(name.slice(prefix.length, -'.mp4'.length)))
+      .filter((k) => Number.isInteger(k))
+      .sort((a, b) => a - b);
+    const newest = indices.at(-1);
+    for (const k of indices) {
+      if (!encoderDone && k === newest) break;
+      await this.finalize(join(this.options.workDir, `${prefix}${String(k).padStart(6, '0')}.mp4`), k);
     }
   }
 

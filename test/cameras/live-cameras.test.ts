@@ -29,7 +29,7 @@ describe('live cameras over RTSP: steady streaming', () => {
       { id: 'voice', source: rtsp.url('/voice'), profile: 'none', audio: { enabled: true, justification: 'Noise complaints at the depot need sound levels as evidence' } },
       { id: 'faces', source: rtsp.url('/faces'), profile: 'live' },
     ], { previewFps: 2, detectorFor: (camera) => (camera.profile === 'none' ? { kind: 'none' } : SCRIPTED) });
-    await waitFor('two finished segments per camera', () => ['masked', 'voice', 'faces'].every((id) => segmentsOf(dir, id).length >= 2), 40_000);
+    await waitFor('three finished segments per camera', () => ['masked', 'voice', 'faces'].every((id) => segmentsOf(dir, id).length >= 3), 40_000);
     facesStatus = live.cameras.status('faces');
     metrics = await live.registry.metrics();
     preview = live.cameras.previews.last('masked');
@@ -57,6 +57,8 @@ describe('live cameras over RTSP: steady streaming', () => {
       expect(originals.length).toBeGreaterThan(0);
       for (const { originalId } of originals) expect(live.stack.security.vault.get(originalId)?.cameraId).toBe('masked');
     }
+    const starts = segments.map((path) => Date.parse(sidecarOf(path).start as string));
+    expect(starts.slice(1).map((start, i) => start - (starts[i] as number))).toEqual(starts.slice(1).map(() => 2000));
     const keys = live.outbox.filter((item) => item.group === 'masked').map((item) => item.kind);
     expect(keys.filter((kind) => kind === 'segment').length).toBe(segments.length);
     expect(keys.filter((kind) => kind === 'sidecar').length).toBe(segments.length);
