@@ -78,6 +78,14 @@ export class DeletionJournal {
     return { ...entry, id: Number(result.lastInsertRowid), state: 'pending' };
   }
 
+  /**
+   * Runs `fn` in one catalog transaction. An audit log in the same catalog (the gateway's) then commits
+   * or rolls back together with the journal change; a separate one relies on idempotency keys.
+   */
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   markAudited(id: number): void {
     this.db.prepare("UPDATE retention_deletions SET state = 'audited' WHERE id = ? AND state = 'pending'").run(id);
   }

@@ -171,9 +171,11 @@ export class RetentionSweeper {
       }
       this.step('summarizing', sweepId);
       const summary = summaryOf();
-      this.deps.audit.append({ actor: ACTOR, action: 'retention.sweep', object: `sweep:${sweepId}`, outcome: 'success', details: this.auditSummary(summary), idempotencyKey: `retention.sweep:${sweepId}` });
-      this.step('summary-appended', sweepId);
-      this.deps.runs.finish(sweepId, this.deps.clock.now(), 'completed', summary);
+      this.deps.journal.atomically(() => {
+        this.deps.audit.append({ actor: ACTOR, action: 'retention.sweep', object: `sweep:${sweepId}`, outcome: 'success', details: this.auditSummary(summary), idempotencyKey: `retention.sweep:${sweepId}` });
+        this.step('summary-appended', sweepId);
+        this.deps.runs.finish(sweepId, this.deps.clock.now(), 'completed', summary);
+      });
       this.deps.journal.prune(instant.now - this.options.journalKeepHours * HOUR_MS);
       if (summary.deleted > 0 || summary.failed > 0) this.log.info({ deleted: summary.deleted, held: summary.held, failed: summary.failed }, 'retention sweep finished');
       return summary;
@@ -198,12 +200,14 @@ export class RetentionSweeper {
       tally.resumed += 1;
       const stillDue = now >= expiryOf(entry.item, rules, this.deps.limits).expiresAt && holdsCovering(entry.item, holds, now).length === 0;
       if (entry.state === 'pending' && !stillDue) {
-        this.deps.audit.append({
-          actor: ACTOR, action: 'retention.delete.cancelled', object: objectOf(entry.item), outcome: 'success',
-          details: { sweepId, decidedBy: entry.sweepId, reason: 'no longer due under current rules and holds' },
-          idempotencyKey: `retention.delete.cancelled:${entry.itemKey}:${entry.item.recordedAt}`,
+        this.deps.journal.atomically(() => {
+          this.deps.audit.append({
+            actor: ACTOR, action: 'retention.delete.cancelled', object: objectOf(entry.item), outcome: 'success',
+            details: { sweepId, decidedBy: entry.sweepId, reason: 'no longer due under current rules and holds' },
+            idempotencyKey: `retention.delete.cancelled:${entry.itemKey}:${entry.item.recordedAt}`,
+          });
+          this.deps.journal.finish(entry.id, 'cancelled', now);
         });
-        this.deps.journal.finish(entry.id, 'cancelled', now);
         tally.cancelled += 1;
         continue;
       }
@@ -215,9 +219,11 @@ export class RetentionSweeper {
   /** pending → audited → erased. An audit failure stops the sweep; an erase failure leaves the entry for the next one. */
   private async complete(entry: DeletionEntry, source: RetentionSource, tally: SweepTally): Promise<void> {
     if (entry.state === 'pending') {
-      this.deps.audit.append(this.deletionEvent(entry));
-      this.step('audit-appended', entry.itemKey);
-      this.deps.journal.markAudited(entry.id);
+      this.deps.journal.atomically(() => {
+        this.deps.audit.append(this.deletionEvent(entry));
+        this.step('audit-appended', entry.itemKey);
+        this.deps.journal.markAudited(entry.id);
+      });
       this.step('audited', entry.itemKey);
     }
     try {

@@ -82,7 +82,7 @@ const placeBodySchema = {
   additionalProperties: false,
   required: ['cameraIds', 'from', 'to', 'caseNumber', 'reason'],
   properties: {
-    cameraIds: { type: 'array', minItems: 1, maxItems: 100, uniqueItems: true, items: CAMERA_ID },
+    cameraIds: { type: 'array', minItems: 1, maxItems: 50, uniqueItems: true, items: CAMERA_ID },
     from: ISO_INSTANT,
     to: ISO_INSTANT,
     caseNumber: { type: 'string', pattern: '^[A-Za-z0-9./:_-]{1,64}$' },
