@@ -27,14 +27,8 @@ export interface RuleChange {
   readonly comment?: string;
 }
 
-export interface HoldRequest {
-  readonly cameraIds: readonly string[];
-  readonly fromMs: number;
-  readonly toMs: number;
-  readonly caseNumber: string;
-  readonly reason: string;
-  readonly expiresAt?: number;
-}
+/** What an approver asks for; the service adds the id, who placed it and when. */
+export type HoldRequest = Pick<LegalHold, 'cameraIds' | 'fromMs' | 'toMs' | 'caseNumber' | 'reason' | 'expiresAt'>;
 
 /** How long central storage may keep a forwarded copy; `legalHold` asks it to keep the object regardless. */
 export interface ForwardingExpiry {
