@@ -9,6 +9,10 @@ type CommandRunner = (argv: string[], io: CommandIo) => Promise<number>;
 /** Commands load lazily so that `redact` never pays for the API and `start` never for eval. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandRunner> }> = {
   start: { summary: 'run the gateway (API, cameras, sensors, uplink)', load: async () => (await import('./cli/start.js')).runStart },
+  token: { summary: 'issue a JWT from the local issuer (--sub, --role, --ttl)', load: async () => (await import('./cli/token.js')).runToken },
+  audit: { summary: 'audit verify: check the hash-chained audit log', load: async () => (await import('./cli/audit.js')).runAudit },
+  manifest: { summary: 'manifest verify MANIFEST [EXPORT]: check an unredacted export offline', load: async () => (await import('./cli/manifest.js')).runManifest },
+  keys: { summary: 'keys status|rotate: the vault\'s key-encryption keys', load: async () => (await import('./cli/keys.js')).runKeys },
 };
 
 function usage(): string {

@@ -8,7 +8,10 @@ import type { Logger } from '../shared/logger.js';
 import type { Authenticator } from '../shared/types.js';
 import { createAuthGuards, type AccessDeniedListener, type AuthGuards } from './auth.js';
 import { sendProblem, toProblem } from './problem.js';
+import { accessRequestRoutes, type AccessRequestsService } from './routes/access-requests.js';
+import { auditRoutes, type AuditReadService } from './routes/audit.js';
 import { healthRoutes, type HealthService } from './routes/health.js';
+import { keysRoutes, type KeysService } from './routes/keys.js';
 import { holdRoutes, type HoldsApiService } from './routes/holds.js';
 import { retentionRoutes, type RetentionApiService } from './routes/retention.js';
 
@@ -17,6 +20,9 @@ export interface ApiDependencies {
   authenticator: Authenticator;
   onAccessDenied?: AccessDeniedListener;
   health: HealthService;
+  accessRequests?: AccessRequestsService;
+  audit?: AuditReadService;
+  keys?: KeysService;
   retention?: RetentionApiService;
   holds?: HoldsApiService;
 }
@@ -43,7 +49,6 @@ export async function buildServer(deps: ApiDependencies, options: ApiOptions): P
     connectionTimeout: 30_000,
     requestTimeout: 120_000,
     keepAliveTimeout: 10_000,
-    disableRequestLogging: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
   app.decorate('guards', createAuthGuards(deps.authenticator, deps.onAccessDenied));
@@ -73,6 +78,9 @@ export async function buildServer(deps: ApiDependencies, options: ApiOptions): P
   });
 
   await app.register(healthRoutes, { service: deps.health });
+  if (deps.accessRequests) await app.register(accessRequestRoutes, { service: deps.accessRequests });
+  if (deps.audit) await app.register(auditRoutes, { service: deps.audit });
+  if (deps.keys) await app.register(keysRoutes, { service: deps.keys });
   if (deps.retention) await app.register(retentionRoutes, { service: deps.retention });
   if (deps.holds) await app.register(holdRoutes, { service: deps.holds });
   return app;

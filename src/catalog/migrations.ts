@@ -1,3 +1,4 @@
+import { SECURITY_MIGRATIONS } from './security-migrations.js';
 import { RETENTION_MIGRATIONS } from './retention-migrations.js';
 
 /** A named schema change. Names are unique and never reused; order in MIGRATIONS is the apply order. */
@@ -7,4 +8,4 @@ export interface Migration {
 }
 
 /** Each module of the catalog appends its migrations here (a new entry per change, never an edit). */
-export const MIGRATIONS: readonly Migration[] = [...RETENTION_MIGRATIONS];
+export const MIGRATIONS: readonly Migration[] = [...SECURITY_MIGRATIONS, ...RETENTION_MIGRATIONS];

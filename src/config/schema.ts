@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { httpSection, logSection } from './sections/core.js';
 import { pipelineSection } from './sections/pipeline.js';
+import { accessSection, auditSection, authSection, vaultSection } from './sections/security.js';
 import { retentionSection } from './sections/retention.js';
 
 /**
@@ -13,6 +14,10 @@ export const configSchema = z
     http: httpSection,
     log: logSection,
     pipeline: pipelineSection,
+    auth: authSection,
+    vault: vaultSection,
+    audit: auditSection,
+    access: accessSection,
     retention: retentionSection,
   })
   .describe('privacy-gateway configuration');

@@ -26,6 +26,11 @@ export const ERROR_CATALOGUE = {
   PGW_ERR_RETENTION_RULES_INVALID: { status: 422, title: 'Retention rules rejected' },
   PGW_ERR_HOLD_INVALID: { status: 422, title: 'Legal hold rejected' },
   PGW_ERR_INTERNAL: { status: 500, title: 'Internal error' },
+  PGW_ERR_VAULT_INTEGRITY: { status: 500, title: 'Original failed its integrity check' },
+  PGW_ERR_VAULT_KEY_DESTROYED: { status: 410, title: 'Original was erased' },
+  PGW_ERR_KEY_UNAVAILABLE: { status: 500, title: 'Key unavailable' },
+  PGW_ERR_MFA_REQUIRED: { status: 403, title: 'Multi-factor authentication required' },
+  PGW_ERR_GRANT_INVALID: { status: 403, title: 'No valid grant' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

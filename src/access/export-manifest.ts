@@ -1,0 +1,85 @@
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { canonicalJson } from '../audit/canonical-json.js';
+import { keyIdOf, signDetached, verifyDetached, type SigningKey } from '../vault/signing-key.js';
+
+export const MANIFEST_TYPE = 'privacy-gateway.export-manifest';
+
+export interface ManifestSegment {
+  readonly segmentId: string;
+  readonly originalId: string;
+  readonly cameraId: string;
+  readonly start: string;
+  readonly end: string;
+  /** SHA-256 of the original plaintext taken at ingest. */
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+/** What an unredacted export contains and who allowed it; signed with the gateway's Ed25519 key. */
+export interface ExportManifest {
+  readonly type: typeof MANIFEST_TYPE;
+  readonly version: 1;
+  readonly exportId: string;
+  readonly request: {
+    readonly id: string;
+    readonly cameras: readonly string[];
+    readonly from: string;
+    readonly to: string;
+    readonly caseNumber: string;
+    readonly purpose: string;
+    readonly createdAt: string;
+  };
+  readonly requester: string;
+  readonly approver: string;
+  readonly approvedAt: string;
+  readonly grantExpiresAt: string;
+  readonly scope: { readonly camera: string; readonly from: string; readonly to: string };
+  readonly segments: readonly ManifestSegment[];
+  readonly export: { readonly format: string; readonly sha256: string; readonly bytes: number };
+  readonly createdAt: string;
+  readonly keyId: string;
+  readonly publicKey: string;
+}
+
+export interface SignedManifest extends ExportManifest {
+  readonly signature: string;
+}
+
+export function signManifest(key: SigningKey, manifest: Omit<ExportManifest, 'keyId' | 'publicKey'>): SignedManifest {
+  const body: ExportManifest = { ...manifest, keyId: key.keyId, publicKey: key.publicKeyPem };
+  return { ...body, signature: signDetached(key, canonicalJson(body)) };
+}
+
+export interface ManifestCheck {
+  readonly ok: boolean;
+  readonly problems: readonly string[];
+  readonly keyId: string;
+}
+
+/**
+ * Offline check of a manifest (and optionally the export it describes): signature, key identity
+ * (against `trustedKey` when given, else the embedded key), and the export's SHA-256 and length.
+ */
+export function verifyManifest(manifest: SignedManifest, exportBytes?: Buffer, trustedKey?: KeyObject): ManifestCheck {
+  const problems: string[] = [];
+  if (manifest.type !== MANIFEST_TYPE) problems.push('not an export manifest');
+  const { signature, ...body } = manifest;
+  let key: KeyObject | undefined = trustedKey;
+  if (!key) {
+    try {
+      key = createPublicKey(manifest.publicKey);
+    } catch (error) {
+      problems.push(`embedded public key unreadable: ${(error as Error).message}`);
+    }
+  }
+  if (key) {
+    if (keyIdOf(key) !== manifest.keyId) problems.push(`manifest names key ${manifest.keyId} but was checked with key ${keyIdOf(key)}`);
+    if (typeof signature !== 'string' || !verifyDetached(key, canonicalJson(body), signature)) problems.push('signature does not verify (manifest altered or signed by another key)');
+  }
+  if (exportBytes) {
+    const digest = createHash('sha256').update(exportBytes).digest('hex');
+    if (digest !== manifest.export.sha256) problems.push(`export SHA-256 ${digest} differs from the manifest's ${manifest.export.sha256}`);
+    if (exportBytes.length !== manifest.export.bytes) problems.push(`export has ${exportBytes.length} bytes, the manifest says ${manifest.export.bytes}`);
+  }
+  return { ok: problems.length === 0, problems, keyId: key ? keyIdOf(key) : manifest.keyId };
+}

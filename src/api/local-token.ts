@@ -1,0 +1,28 @@
+import type { KeyObject } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { Role } from '../shared/types.js';
+
+export interface LocalTokenRequest {
+  subject: string;
+  roles: readonly Role[];
+  ttlSec: number;
+  issuer: string;
+  audience: string;
+  /** Seconds since the epoch (from the injected clock). */
+  nowSec: number;
+  /** `amr` methods, e.g. `['pwd', 'mfa']`. */
+  authMethods?: readonly string[];
+}
+
+/** Signs a bearer JWT with the local issuer's Ed25519 key (standalone sites and tests). */
+export async function issueLocalToken(privateKey: KeyObject, keyId: string, request: LocalTokenRequest): Promise<string> {
+  return new SignJWT({ roles: [...request.roles], ...(request.authMethods ? { amr: [...request.authMethods] } : {}) })
+    .setProtectedHeader({ alg: 'EdDSA', kid: keyId, typ: 'JWT' })
+    .setSubject(request.subject)
+    .setIssuer(request.issuer)
+    .setAudience(request.audience)
+    .setIssuedAt(request.nowSec)
+    .setNotBefore(request.nowSec)
+    .setExpirationTime(request.nowSec + request.ttlSec)
+    .sign(privateKey);
+}

@@ -1,0 +1,187 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { CatalogDatabase } from '../catalog/database.js';
+import type { Clock } from '../shared/clock.js';
+import { GatewayError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { AuditEvent, AuditPort, OutboxPort } from '../shared/ports.js';
+import { writeFileAtomic } from '../vault/atomic-file.js';
+import type { SigningKey } from '../vault/signing-key.js';
+import { GENESIS_HASH, hashRecord, recordFromRow, signHead, type AuditRecord, type AuditRow, type SignedHead } from './audit-record.js';
+import { verifyAuditLog, type AuditVerification } from './audit-verify.js';
+import { canonicalJson } from './canonical-json.js';
+
+export interface AuditLogOptions {
+  db: CatalogDatabase;
+  clock: Clock;
+  logger: Logger;
+  signingKey: SigningKey;
+  /** File holding the signed head after each append (detects truncation and rollback of the catalog). */
+  anchorPath: string;
+  /** Where signed checkpoints go off the box (the uplink), when there is one. */
+  outbox?: OutboxPort;
+  checkpointEvery: number;
+  checkpointIntervalMs: number;
+}
+
+export interface AuditQuery {
+  actor?: string;
+  action?: string;
+  object?: string;
+  outcome?: string;
+  /** ISO timestamps, inclusive. */
+  from?: string;
+  to?: string;
+  /** Return records with seq greater than this. */
+  after?: number;
+  limit: number;
+}
+
+const MAX_DETAILS_BYTES = 8 * 1024;
+
+/**
+ * Append-only, hash-chained audit log in the catalog (P7). `append` is synchronous and throws
+ * PGW_ERR_AUDIT_UNAVAILABLE when the record cannot be written; called inside a caller's
+ * `db.transaction`, the caller's change and its audit record commit or roll back together.
+ */
+export class AuditLog implements AuditPort {
+  private readonly log: Logger;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: AuditLogOptions) {
+    this.log = options.logger.child({ module: 'audit' });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.onInterval(), Math.min(this.options.checkpointIntervalMs, 60_000));
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  append(event: AuditEvent): AuditRecord {
+    const details = canonicalJson(event.details ?? {});
+    if (Buffer.byteLength(details) > MAX_DETAILS_BYTES || event.action.length > 128 || event.object.length > 512 || event.actor.length > 256) {
+      throw new GatewayError('PGW_ERR_INTERNAL', 'audit event exceeds the size limits', { action: event.action.slice(0, 128) });
+    }
+    const { db } = this.options;
+    let record: AuditRecord;
+    try {
+      record = db.transaction(() => {
+        const head = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+        const unsigned = {
+          seq: (head?.seq ?? 0) + 1,
+          ts: new Date(this.options.clock.now()).toISOString(),
+          actor: event.actor,
+          role: event.role ?? null,
+          action: event.action,
+          object: event.object,
+          outcome: event.outcome,
+          details: JSON.parse(details) as Record<string, unknown>,
+        };
+        const prevHash = head?.hash ?? GENESIS_HASH;
+        const full: AuditRecord = { ...unsigned, prevHash, hash: hashRecord(prevHash, unsigned) };
+        db.prepare('INSERT INTO audit_log (seq, ts, actor, role, action, object, outcome, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+          .run(full.seq, full.ts, full.actor, full.role, full.action, full.object, full.outcome, details, full.prevHash, full.hash);
+        return full;
+      })();
+    } catch (error) {
+      this.log.error({ err: error, action: event.action }, 'audit record could not be written');
+      throw new GatewayError('PGW_ERR_AUDIT_UNAVAILABLE', 'the audit log cannot be written; the action is refused', { action: event.action }, { cause: error });
+    }
+    if (db.inTransaction) setImmediate(() => this.afterCommit());
+    else this.afterCommit();
+    return record;
+  }
+
+  head(): { seq: number; hash: string } {
+    const head = this.options.db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+    return head ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  query(query: AuditQuery): { records: AuditRecord[]; next: number | null } {
+    const where: string[] = ['seq > ?'];
+    const args: (string | number)[] = [query.after ?? 0];
+    const filters: [keyof AuditQuery, string][] = [['actor', 'actor = ?'], ['action', 'action = ?'], ['object', 'object = ?'], ['outcome', 'outcome = ?'], ['from', 'ts >= ?'], ['to', 'ts <= ?']];
+    for (const [key, sql] of filters) {
+      const value = query[key];
+      if (value !== undefined) {
+        where.push(sql);
+        args.push(value);
+      }
+    }
+    const rows = this.options.db
+      .prepare(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`)
+      .all(...args, query.limit + 1) as AuditRow[];
+    const records = rows.slice(0, query.limit).map(recordFromRow);
+    return { records, next: rows.length > query.limit ? (records.at(-1)?.seq ?? null) : null };
+  }
+
+  /** Every signed checkpoint written so far, oldest first. */
+  checkpoints(): SignedHead[] {
+    const rows = this.options.db.prepare('SELECT seq, head_hash, ts, key_id, signature FROM audit_checkpoints ORDER BY seq').all() as {
+      seq: number; head_hash: string; ts: string; key_id: string; signature: string;
+    }[];
+    return rows.map((row) => ({ seq: row.seq, headHash: row.head_hash, ts: row.ts, keyId: row.key_id, signature: row.signature }));
+  }
+
+  /** Verifies the chain against the stored checkpoints, the anchor file and any heads exported off the box. */
+  verify(external: readonly SignedHead[] = []): AuditVerification {
+    const anchor = this.anchor();
+    return verifyAuditLog(this.options.db, this.options.signingKey.publicKey, [...this.checkpoints(), ...(anchor ? [anchor] : []), ...external]);
+  }
+
+  /** The signed head last written next to the catalog, if any. */
+  anchor(): SignedHead | undefined {
+    return readAnchor(this.options.anchorPath);
+  }
+
+  /** Signs the current head and hands it to the outbox now (also on the interval and every N records). */
+  checkpoint(): SignedHead | undefined {
+    const head = this.head();
+    if (head.seq === 0) return undefined;
+    const signed = signHead(this.options.signingKey, head.seq, head.hash, new Date(this.options.clock.now()).toISOString());
+    this.options.db
+      .prepare('INSERT OR IGNORE INTO audit_checkpoints (seq, head_hash, ts, key_id, signature) VALUES (?, ?, ?, ?, ?)')
+      .run(signed.seq, signed.headHash, signed.ts, signed.keyId, signed.signature);
+    this.options.outbox?.enqueue({ kind: 'audit_checkpoint', key: `audit-checkpoint:${signed.seq}:${signed.headHash}`, group: 'audit', body: { ...signed } });
+    return signed;
+  }
+
+  /** After a commit: refresh the signed head anchor, then checkpoint if one is due. */
+  private afterCommit(): void {
+    try {
+      if (!this.options.db.open || this.options.db.inTransaction) return;
+      const head = this.head();
+      if (head.seq === 0) return;
+      writeFileAtomic(this.options.anchorPath, JSON.stringify(signHead(this.options.signingKey, head.seq, head.hash, new Date(this.options.clock.now()).toISOString())));
+      this.checkpointIfDue();
+    } catch (error) {
+      this.log.error({ err: error }, 'audit head anchor or checkpoint could not be written');
+    }
+  }
+
+  private checkpointIfDue(): void {
+    if (!this.options.db.open) return;
+    const head = this.head();
+    const last = this.options.db.prepare('SELECT seq, ts FROM audit_checkpoints ORDER BY seq DESC LIMIT 1').get() as { seq: number; ts: string } | undefined;
+    const sinceSeq = head.seq - (last?.seq ?? 0);
+    const sinceMs = this.options.clock.now() - (last ? Date.parse(last.ts) : 0);
+    if (sinceSeq > 0 && (sinceSeq >= this.options.checkpointEvery || sinceMs >= this.options.checkpointIntervalMs)) this.checkpoint();
+  }
+
+  private onInterval(): void {
+    try {
+      this.checkpointIfDue();
+    } catch (error) {
+      this.log.error({ err: error }, 'audit checkpoint could not be written');
+    }
+  }
+}
+
+export function readAnchor(path: string): SignedHead | undefined {
+  if (!existsSync(path)) return undefined;
+  return JSON.parse(readFileSync(path, 'utf8')) as SignedHead;
+}
