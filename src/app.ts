@@ -8,6 +8,7 @@ import type { Config } from './config/schema.js';
 import { openCatalog, type CatalogDatabase } from './catalog/database.js';
 import { createRetention, type RetentionModule } from './retention/retention-module.js';
 import { SpoolRetentionSource } from './retention/spool-source.js';
+import { liveOriginalsFromCatalog, VaultOriginalsSource } from './retention/vault-originals-source.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { Logger } from './shared/logger.js';
 import type { Principal, Role } from './shared/types.js';
@@ -50,7 +51,10 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
   const retention = createRetention({
     db: catalog,
     config: config.retention,
-    sources: [new SpoolRetentionSource({ root: join(config.dataDir, 'spool') })],
+    sources: [
+      new VaultOriginalsSource({ liveOriginals: liveOriginalsFromCatalog(catalog), shred: (originalId, by) => security.vault.shred(originalId, by) }),
+      new SpoolRetentionSource({ root: join(config.dataDir, 'spool') }),
+    ],
     audit,
     clock,
     logger,

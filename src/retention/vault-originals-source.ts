@@ -1,3 +1,4 @@
+import type { CatalogDatabase } from '../catalog/database.js';
 import type { CameraKind, DataClass, RetainedItem, RetentionSource } from './types.js';
 
 /** One live original (its data key still exists) as the vault lists it. */
@@ -8,7 +9,7 @@ export interface LiveOriginal {
   readonly endMs: number;
 }
 
-/** The vault's side of retention. Implemented by the vault (issue-5 `Vault.shred` has this shape). */
+/** The vault's side of retention: `Vault.shred` plus a listing of live originals. */
 export interface OriginalsRetentionPort {
   /** Originals whose data key still exists and whose recording started before `recordedBefore`. */
   liveOriginals(recordedBefore: number): readonly LiveOriginal[];
@@ -47,4 +48,12 @@ export class VaultOriginalsSource implements RetentionSource {
   async erase(item: RetainedItem): Promise<void> {
     this.vault.shred(item.id, { actor: 'system:retention', details: { reason: 'retention expiry' } });
   }
+}
+
+/** Lists live originals from the vault's catalog table (`vault_originals`, written by the vault). */
+export function liveOriginalsFromCatalog(db: CatalogDatabase): (recordedBefore: number) => LiveOriginal[] {
+  const select = db.prepare(
+    'SELECT original_id AS originalId, camera_id AS cameraId, start_ms AS startMs, end_ms AS endMs FROM vault_originals WHERE shredded_at IS NULL AND start_ms < ? ORDER BY start_ms',
+  );
+  return (recordedBefore) => select.all(recordedBefore) as LiveOriginal[];
 }
