@@ -183,17 +183,6 @@ export class RetentionService {
     return this.hold(id);
   }
 
-  /** Records a refused attempt (a caller without the needed role); throws 503 when that cannot be recorded. */
-  recordDenied(principal: Principal, action: string, object: string): void {
-    this.deps.audit.append({
-      actor: principal.subject,
-      action,
-      object,
-      outcome: 'denied',
-      details: { roles: principal.roles },
-    });
-  }
-
   /** The expiry to attach to a forwarded copy of `item` (uplink `expiresAt`), under the current rules. */
   forwardingExpiry(item: RetainedItem): ForwardingExpiry {
     const now = this.deps.clock.now();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GatewayError } from '../../src/shared/errors.js';
 import type { AuditEvent, AuditPort } from '../../src/shared/ports.js';
+import type { AccessDeniedListener } from '../../src/api/auth.js';
 import type { Authenticator, Principal, Role } from '../../src/shared/types.js';
 import { ROLES } from '../../src/shared/types.js';
 
@@ -58,6 +59,13 @@ export const testAuthenticator: Authenticator = {
     return principal;
   },
 };
+
+/** Audits refusals of the role guards the way the composed gateway does (`api.forbidden`). */
+export function auditRefusals(audit: AuditPort): AccessDeniedListener {
+  return (principal, request, needed) => {
+    audit.append({ actor: principal.subject, role: principal.roles.join(','), action: 'api.forbidden', object: `route:${request.method} ${request.routeOptions.url ?? request.url}`, outcome: 'denied', details: { needed } });
+  };
+}
 
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'pgw-retention-'));

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Principal } from '../../shared/types.js';
 import { principalOf } from '../auth.js';
-import { auditedRoleGate, CAMERA_ID, ISO_INSTANT, isoOrUndefined, parseInstant, type DeniedRecorder } from './audited-role-gate.js';
+import { CAMERA_ID, ISO_INSTANT, isoOrUndefined, parseInstant } from './retention-schema-parts.js';
 
 export interface HoldView {
   id: string;
@@ -25,7 +25,6 @@ export interface HoldsApiService {
   hold(id: string): HoldView;
   placeHold(principal: Principal, request: { cameraIds: readonly string[]; fromMs: number; toMs: number; caseNumber: string; reason: string; expiresAt?: number }): HoldView;
   liftHold(principal: Principal, id: string, reason: string): HoldView;
-  recordDenied: DeniedRecorder;
 }
 
 const HOLD_ID = { type: 'string', pattern: '^hold_[0-9a-f]{32}$' } as const;
@@ -93,16 +92,14 @@ const placeBodySchema = {
 
 const idParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: HOLD_ID } } as const;
 
-/** Legal holds: approvers only; every placement, lift and refused attempt is audited. */
+/** Legal holds: approvers only; placements and lifts are audited by the service, refusals by the guard. */
 export const holdRoutes: FastifyPluginAsync<{ service: HoldsApiService }> = async (app, { service }) => {
-  const denied: DeniedRecorder = (principal, action, object) => service.recordDenied(principal, action, object);
-  const place = auditedRoleGate(app, ['approver'], 'hold.place', () => 'hold:new', denied);
-  const read = auditedRoleGate(app, ['approver'], 'hold.read', (request) => `hold:${(request.params as { id?: string }).id ?? '*'}`, denied);
-  const lift = auditedRoleGate(app, ['approver'], 'hold.lift', (request) => `hold:${(request.params as { id: string }).id}`, denied);
+  // Guards run on request, before body validation; refusals are audited through the server's onAccessDenied.
+  const approverOnly = app.guards.requireRole('approver');
   const common = { tags: ['holds'], security: [{ bearer: [] }] };
 
   app.post<{ Body: PlaceBody }>('/v1/holds', {
-    onRequest: place,
+    onRequest: approverOnly,
     schema: {
       ...common,
       summary: 'Place a legal hold on cameras for a recording window (approver); held data survives every retention rule',
@@ -123,7 +120,7 @@ export const holdRoutes: FastifyPluginAsync<{ service: HoldsApiService }> = asyn
   });
 
   app.get('/v1/holds', {
-    onRequest: read,
+    onRequest: approverOnly,
     schema: {
       ...common,
       summary: 'All legal holds with their status (active, lifted, expired), newest first',
@@ -132,12 +129,12 @@ export const holdRoutes: FastifyPluginAsync<{ service: HoldsApiService }> = asyn
   }, async () => ({ holds: service.listHolds().map(holdView) }));
 
   app.get<{ Params: { id: string } }>('/v1/holds/:id', {
-    onRequest: read,
+    onRequest: approverOnly,
     schema: { ...common, summary: 'One legal hold', params: idParams, response: { 200: holdSchema } },
   }, async (request) => holdView(service.hold(request.params.id)));
 
   app.delete<{ Params: { id: string }; Body: { reason: string } }>('/v1/holds/:id', {
-    onRequest: lift,
+    onRequest: approverOnly,
     schema: {
       ...common,
       summary: 'Lift a legal hold (approver); the remaining rules apply from the next sweep',

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Principal } from '../../shared/types.js';
 import { principalOf } from '../auth.js';
-import { auditedRoleGate, CAMERA_ID, ISO_INSTANT, isoOrUndefined, parseInstant, type DeniedRecorder } from './audited-role-gate.js';
+import { CAMERA_ID, ISO_INSTANT, isoOrUndefined, parseInstant } from './retention-schema-parts.js';
 
 const DATA_CLASSES = ['original', 'redacted', 'metadata', 'sensor_raw', 'sensor_minimized', 'export'] as const;
 type DataClassName = (typeof DATA_CLASSES)[number];
@@ -44,7 +44,6 @@ export interface RetentionApiService {
   replaceRules(principal: Principal, change: { rules: readonly RetentionRuleView[]; baseVersion?: number; comment?: string }): ReturnType<RetentionApiService['ruleSet']>;
   preview(untilMs: number): Promise<{ at: number; due: readonly PlannedItemView[]; held: readonly PlannedItemView[] }>;
   sweepNow(): Promise<SweepSummaryView>;
-  recordDenied: DeniedRecorder;
 }
 
 const ruleSchema = {
@@ -188,11 +187,11 @@ const sweepSchema = {
 } as const;
 
 export const retentionRoutes: FastifyPluginAsync<{ service: RetentionApiService }> = async (app, { service }) => {
-  const denied: DeniedRecorder = (principal, action, object) => service.recordDenied(principal, action, object);
-  const readers = auditedRoleGate(app, ['operator', 'admin', 'auditor'], 'retention.rules.read', () => 'retention-rules', denied);
-  const writers = auditedRoleGate(app, ['operator'], 'retention.rules.update', () => 'retention-rules', denied);
-  const previewers = auditedRoleGate(app, ['operator', 'approver', 'auditor'], 'retention.preview', () => 'retention-preview', denied);
-  const sweepers = auditedRoleGate(app, ['operator'], 'retention.sweep.run', () => 'retention-sweep', denied);
+  // Guards run on request, before body validation; refusals are audited through the server's onAccessDenied.
+  const readers = app.guards.requireRole('operator', 'admin', 'auditor');
+  const writers = app.guards.requireRole('operator');
+  const previewers = app.guards.requireRole('operator', 'approver', 'auditor');
+  const sweepers = app.guards.requireRole('operator');
 
   app.get<{ Querystring: { version?: number } }>('/v1/retention/rules', {
     onRequest: readers,
