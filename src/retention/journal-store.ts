@@ -94,9 +94,10 @@ export class DeletionJournal {
     this.db.prepare('UPDATE retention_deletions SET state = ?, finished_at = ? WHERE id = ?').run(state, at, id);
   }
 
-  /** Drops finished entries older than `before`; the audit log keeps the permanent record. */
+  /** Drops finished entries and sweep runs older than `before`; the audit log keeps the permanent record. */
   prune(before: number): number {
-    return this.db.prepare('DELETE FROM retention_deletions WHERE finished_at IS NOT NULL AND finished_at < ?').run(before).changes;
+    const sweeps = this.db.prepare('DELETE FROM retention_sweeps WHERE finished_at IS NOT NULL AND finished_at < ?').run(before).changes;
+    return sweeps + this.db.prepare('DELETE FROM retention_deletions WHERE finished_at IS NOT NULL AND finished_at < ?').run(before).changes;
   }
 
   countByState(): Record<DeletionState, number> {
