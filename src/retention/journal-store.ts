@@ -99,13 +99,6 @@ export class DeletionJournal {
     const sweeps = this.db.prepare('DELETE FROM retention_sweeps WHERE finished_at IS NOT NULL AND finished_at < ?').run(before).changes;
     return sweeps + this.db.prepare('DELETE FROM retention_deletions WHERE finished_at IS NOT NULL AND finished_at < ?').run(before).changes;
   }
-
-  countByState(): Record<DeletionState, number> {
-    const counts: Record<DeletionState, number> = { pending: 0, audited: 0, erased: 0, cancelled: 0 };
-    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM retention_deletions GROUP BY state').all() as { state: DeletionState; n: number }[];
-    for (const row of rows) counts[row.state] = row.n;
-    return counts;
-  }
 }
 
 export class SweepRunStore {

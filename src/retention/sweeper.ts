@@ -7,7 +7,7 @@ import type { HoldStore } from './hold-store.js';
 import { itemKey, type DeletionEntry, type DeletionJournal, type SweepRunStore } from './journal-store.js';
 import { candidateCutoff, expiryOf, holdsCovering, planSweep, type SweepPlan } from './policy.js';
 import type { RuleStore } from './rule-store.js';
-import { SweepClock, type SweepInstant } from './sweep-clock.js';
+import { SweepClock } from './sweep-clock.js';
 import type { DataClass, LegalHold, RetainedItem, RetentionLimits, RetentionRule, RetentionSource } from './types.js';
 
 /**
@@ -93,11 +93,6 @@ export class RetentionSweeper {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.chain.catch(() => undefined);
-  }
-
-  /** The instant the next sweep would decide with (wall clock, guarded against jumps). */
-  instant(): SweepInstant {
-    return this.sweepClock.instant();
   }
 
   /** What a sweep at `at` deletes and what holds protect; the sweep itself uses this same function. */
