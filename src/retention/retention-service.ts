@@ -62,7 +62,7 @@ function holdObject(id: string): string {
 function holdPlacedEvent(principal: Principal, hold: LegalHold): AuditEvent {
   return {
     actor: principal.subject,
-    role: 'approver',
+    role: principal.roles.join(','),
     action: 'hold.place',
     object: holdObject(hold.id),
     outcome: 'success',
@@ -111,7 +111,7 @@ export class RetentionService {
     const version = current.version + 1;
     const event: AuditEvent = {
       actor: principal.subject,
-      role: 'operator',
+      role: principal.roles.join(','),
       action: 'retention.rules.update',
       object: `retention-rules:v${version}`,
       outcome: 'success',
@@ -175,7 +175,7 @@ export class RetentionService {
     const hold = this.hold(id);
     if (hold.liftedAt !== undefined) throw new GatewayError('PGW_ERR_CONFLICT', `legal hold ${id} was already lifted`, { holdId: id });
     this.deps.atomically(() => {
-      this.deps.audit.append({ actor: principal.subject, role: 'approver', action: 'hold.lift', object: holdObject(id), outcome: 'success', details: { caseNumber: hold.caseNumber, reason } });
+      this.deps.audit.append({ actor: principal.subject, role: principal.roles.join(','), action: 'hold.lift', object: holdObject(id), outcome: 'success', details: { caseNumber: hold.caseNumber, reason } });
       if (!this.deps.holds.lift(id, principal.subject, this.deps.clock.now(), reason)) {
         throw new GatewayError('PGW_ERR_CONFLICT', `legal hold ${id} was already lifted`, { holdId: id });
       }
