@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
 import { GatewayError } from '../shared/errors.js';
-import type { AuditEvent, AuditPort } from '../shared/ports.js';
+import type { AuditEvent, AuditPort, ExpiryPort, ForwardedObject } from '../shared/ports.js';
 import type { Principal } from '../shared/types.js';
 import type { HoldStore } from './hold-store.js';
 import { expiryOf, holdIsActive, holdsCovering, validateRules, type SweepPlan } from './policy.js';
 import type { RuleSetVersion, RuleStore } from './rule-store.js';
 import type { RetentionSweeper, SweepSummary } from './sweeper.js';
-import type { LegalHold, RetainedItem, RetentionLimits, RetentionRule } from './types.js';
+import type { LegalHold, RetentionLimits, RetentionRule } from './types.js';
 
 export interface RetentionServiceDependencies {
   rules: RuleStore;
@@ -29,12 +29,6 @@ export interface RuleChange {
 
 /** What an approver asks for; the service adds the id, who placed it and when. */
 export type HoldRequest = Pick<LegalHold, 'cameraIds' | 'fromMs' | 'toMs' | 'caseNumber' | 'reason' | 'expiresAt'>;
-
-/** How long central storage may keep a forwarded copy; `legalHold` asks it to keep the object regardless. */
-export interface ForwardingExpiry {
-  readonly expiresAt: number;
-  readonly legalHold: boolean;
-}
 
 export type HoldStatus = 'active' | 'lifted' | 'expired';
 export type HoldRecord = LegalHold & { readonly status: HoldStatus };
@@ -82,7 +76,7 @@ function holdPlacedEvent(principal: Principal, hold: LegalHold): AuditEvent {
  * transaction, audit first: a change that cannot be audited does not happen (the audit port throws
  * PGW_ERR_AUDIT_UNAVAILABLE → 503).
  */
-export class RetentionService {
+export class RetentionService implements ExpiryPort {
   constructor(private readonly deps: RetentionServiceDependencies) {}
 
   get limits(): RetentionLimits {
@@ -184,7 +178,7 @@ export class RetentionService {
   }
 
   /** The expiry to attach to a forwarded copy of `item` (uplink `expiresAt`), under the current rules. */
-  forwardingExpiry(item: RetainedItem): ForwardingExpiry {
+  forwardingExpiry(item: ForwardedObject): { expiresAt: number; legalHold: boolean } {
     const now = this.deps.clock.now();
     const { expiresAt } = expiryOf(item, this.deps.rules.current().rules, this.deps.limits);
     return { expiresAt, legalHold: holdsCovering(item, this.deps.holds.unlifted(), now).length > 0 };

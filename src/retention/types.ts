@@ -3,11 +3,9 @@
  * it only appends to it.
  */
 
-export const DATA_CLASSES = ['original', 'redacted', 'metadata', 'sensor_raw', 'sensor_minimized', 'export'] as const;
-export type DataClass = (typeof DATA_CLASSES)[number];
+import type { CameraKind, DataClass } from '../shared/types.js';
 
-export const CAMERA_KINDS = ['fixed', 'body_worn'] as const;
-export type CameraKind = (typeof CAMERA_KINDS)[number];
+export { CAMERA_KINDS, DATA_CLASSES, type CameraKind, type DataClass } from '../shared/types.js';
 
 /** One retained thing as an inventory reports it. */
 export interface RetainedItem {

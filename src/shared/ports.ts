@@ -1,3 +1,5 @@
+import type { CameraKind, DataClass } from './types.js';
+
 /**
  * Contracts between modules. A module that needs another's service depends on one of these ports;
  * only `app.ts` connects a port to the concrete class that implements it.
@@ -62,4 +64,24 @@ export interface OutboxItem {
 
 export interface OutboxPort {
   enqueue(item: OutboxItem): void;
+}
+
+/** What retention needs to know about a forwarded object to date it. */
+export interface ForwardedObject {
+  readonly id: string;
+  readonly dataClass: DataClass;
+  readonly cameraId?: string;
+  readonly cameraKind?: CameraKind;
+  readonly tags?: readonly string[];
+  /** Recording time, ms since epoch. */
+  readonly recordedAt: number;
+  readonly recordedUntil?: number;
+}
+
+/**
+ * Retention carried upstream: producers put `expiresAt` on outbox items (and `legalHold` into object
+ * metadata) so central storage enforces the same policy. Implemented by the retention service.
+ */
+export interface ExpiryPort {
+  forwardingExpiry(object: ForwardedObject): { expiresAt: number; legalHold: boolean };
 }
