@@ -13,6 +13,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandRun
   audit: { summary: 'audit verify: check the hash-chained audit log', load: async () => (await import('./cli/audit.js')).runAudit },
   manifest: { summary: 'manifest verify MANIFEST [EXPORT]: check an unredacted export offline', load: async () => (await import('./cli/manifest.js')).runManifest },
   keys: { summary: 'keys status|rotate: the vault\'s key-encryption keys', load: async () => (await import('./cli/keys.js')).runKeys },
+  uplink: { summary: 'uplink drain: deliver the outbox backlog now', load: async () => (await import('./cli/uplink.js')).runUplink },
+  redact: { summary: 'redact faces and plates in image and video files', load: async () => (await import('./cli/redact.js')).runRedact },
 };
 
 function usage(): string {

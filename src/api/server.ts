@@ -14,6 +14,8 @@ import { healthRoutes, type HealthService } from './routes/health.js';
 import { keysRoutes, type KeysService } from './routes/keys.js';
 import { holdRoutes, type HoldsApiService } from './routes/holds.js';
 import { retentionRoutes, type RetentionApiService } from './routes/retention.js';
+import { uplinkRoutes, type UplinkStatusService } from './routes/uplink.js';
+import { sensorsRoutes, type SensorsApiService } from './routes/sensors.js';
 
 export interface ApiDependencies {
   logger: Logger;
@@ -25,6 +27,8 @@ export interface ApiDependencies {
   keys?: KeysService;
   retention?: RetentionApiService;
   holds?: HoldsApiService;
+  uplink?: UplinkStatusService;
+  sensors?: SensorsApiService;
 }
 
 export interface ApiOptions {
@@ -83,5 +87,7 @@ export async function buildServer(deps: ApiDependencies, options: ApiOptions): P
   if (deps.keys) await app.register(keysRoutes, { service: deps.keys });
   if (deps.retention) await app.register(retentionRoutes, { service: deps.retention });
   if (deps.holds) await app.register(holdRoutes, { service: deps.holds });
+  if (deps.uplink) await app.register(uplinkRoutes, { service: deps.uplink });
+  if (deps.sensors) await app.register(sensorsRoutes, { service: deps.sensors });
   return app;
 }

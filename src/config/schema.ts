@@ -3,6 +3,8 @@ import { httpSection, logSection } from './sections/core.js';
 import { pipelineSection } from './sections/pipeline.js';
 import { accessSection, auditSection, authSection, vaultSection } from './sections/security.js';
 import { retentionSection } from './sections/retention.js';
+import { uplinkSection } from './sections/uplink.js';
+import { sensorsSection } from './sections/sensors.js';
 
 /**
  * The one schema of the gateway's configuration: types, defaults and descriptions. Each concern owns a
@@ -19,6 +21,8 @@ export const configSchema = z
     audit: auditSection,
     access: accessSection,
     retention: retentionSection,
+    uplink: uplinkSection,
+    sensors: sensorsSection,
   })
   .describe('privacy-gateway configuration');
 

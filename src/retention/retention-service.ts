@@ -126,6 +126,11 @@ export class RetentionService implements ExpiryPort {
     return this.deps.sweeper.sweep();
   }
 
+  /** Whether an active legal hold covers the item now (eviction and uplink never drop held data). */
+  isHeld(item: ForwardedObject): boolean {
+    return holdsCovering(item, this.deps.holds.unlifted(), this.deps.clock.now()).length > 0;
+  }
+
   listHolds(): HoldRecord[] {
     return this.deps.holds.list().map((hold) => this.withStatus(hold));
   }

@@ -85,3 +85,22 @@ export interface ForwardedObject {
 export interface ExpiryPort {
   forwardingExpiry(object: ForwardedObject): { expiresAt: number; legalHold: boolean };
 }
+
+/** Disk pressure signal of the spool (H3): ingestion stops accepting new originals while it says no. */
+export interface StoragePressurePort {
+  acceptingOriginals(): boolean;
+}
+
+/** A spooled artefact that eviction is about to delete. */
+export interface SpooledArtefact {
+  readonly path: string;
+  readonly key: string;
+  readonly kind: OutboxKind;
+  readonly group: string | null;
+  readonly createdAt: number;
+}
+
+/** Legal holds as seen by eviction: held data is never evicted (H3, P6). */
+export interface HoldPort {
+  isHeld(item: SpooledArtefact): boolean;
+}

@@ -1,0 +1,13 @@
+import { processIo } from '../src/cli/common.js';
+import { runEval } from '../src/cli/eval.js';
+import { describeError } from '../src/shared/errors.js';
+
+runEval(process.argv.slice(2), processIo).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`eval: ${describeError(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,105 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import cliProgress from 'cli-progress';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { createFileRedactor, type FileRedactor } from '../pipeline/file-redactor.js';
+import type { RedactionReport } from '../pipeline/frame-report.js';
+import type { RedactionStyle } from '../redact/region-ops.js';
+import { describeError, GatewayError } from '../shared/errors.js';
+import { createLogger } from '../shared/logger.js';
+import type { ObjectClass } from '../vision/detector.js';
+import type { DetectorSpec } from '../vision/registry.js';
+import { CONFIG_FLAGS, configOverrides, parseCommandArgs, type CommandIo } from './common.js';
+
+const USAGE = 'usage: privacy-gateway redact <input...> --out-dir DIR [--report FILE.json] [--style pixelate|blur|fill] [--classes face,plate] [--profile thorough|live|none]';
+
+const FLAGS = {
+  ...CONFIG_FLAGS,
+  'out-dir': { type: 'string' },
+  report: { type: 'string' },
+  style: { type: 'string' },
+  classes: { type: 'string' },
+  profile: { type: 'string' },
+} as const;
+
+const STYLES: readonly RedactionStyle[] = ['pixelate', 'blur', 'fill'];
+const CLASSES: readonly ObjectClass[] = ['face', 'plate'];
+const PROFILES = ['thorough', 'live', 'none'] as const;
+const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new GatewayError('PGW_ERR_BAD_REQUEST', `--${flag} must be one of ${allowed.join(', ')}, got '${value}'`);
+  }
+  return value as T;
+}
+
+/** `<out-dir>/<name>.redacted.mp4` for videos; images keep their format. */
+export function outputPathFor(outDir: string, input: string): string {
+  const ext = extname(input).toLowerCase();
+  const stem = basename(input, extname(input));
+  return join(outDir, `${stem}.redacted${IMAGE_EXTENSIONS.has(ext) ? ext : '.mp4'}`);
+}
+
+function detectorSpec(config: Config, profile: (typeof PROFILES)[number], classes: ObjectClass[]): DetectorSpec {
+  return profile === 'none' ? { kind: 'none' } : { kind: 'profile', profile, modelsDir: config.pipeline.modelsDir, classes };
+}
+
+function progressBar(io: CommandIo, input: string): { update(done: number, total: number | undefined): void; stop(): void } {
+  const stream = io.stderr as NodeJS.WriteStream;
+  if (!stream.isTTY) return { update: () => undefined, stop: () => undefined };
+  const bar = new cliProgress.SingleBar({ stream, format: `${basename(input)} [{bar}] {percentage}% {value}/{total} frames`, hideCursor: true }, cliProgress.Presets.shades_classic);
+  bar.start(1, 0);
+  return {
+    update: (done, total) => {
+      bar.setTotal(Math.max(total ?? done, done));
+      bar.update(done);
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+async function redactOne(redactor: FileRedactor, io: CommandIo, input: string, outDir: string): Promise<RedactionReport> {
+  const bar = progressBar(io, input);
+  try {
+    return await redactor.redactFile(input, { outputPath: outputPathFor(outDir, input), onProgress: (done, total) => bar.update(done, total) });
+  } finally {
+    bar.stop();
+  }
+}
+
+/** `redact`: every input is processed even when others fail; one line per failure; exit 1 if any failed. */
+export async function runRedact(argv: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, FLAGS, true);
+  const outDir = values['out-dir'];
+  if (positionals.length === 0 || outDir === undefined) throw new GatewayError('PGW_ERR_BAD_REQUEST', USAGE);
+  const config = loadConfig({ overrides: configOverrides(values) });
+  const style = oneOf('style', values.style ?? config.pipeline.redactionStyle, STYLES);
+  const classes = (values.classes?.split(',') ?? config.pipeline.classes).map((name) => oneOf('classes', name.trim(), CLASSES));
+  const profile = oneOf('profile', values.profile ?? config.pipeline.offlineProfile, PROFILES);
+  await mkdir(outDir, { recursive: true });
+  const logger = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level }, io.stderr);
+  const redactor = await createFileRedactor({ detector: detectorSpec(config, profile, classes), settings: config.pipeline, style, classes, logger });
+  const reports: RedactionReport[] = [];
+  const errors: { input: string; error: string }[] = [];
+  try {
+    for (const input of positionals) {
+      try {
+        const report = await redactOne(redactor, io, input, outDir);
+        reports.push(report);
+        if (report.failClosedFrames > 0) {
+          errors.push({ input, error: `${basename(input)}: ${report.failClosedFrames} frames fully redacted because the detector failed` });
+        }
+        io.stdout.write(`${input} -> ${outputPathFor(outDir, input)} (${report.frameCount} frames)\n`);
+      } catch (error) {
+        errors.push({ input, error: describeError(error) });
+      }
+    }
+  } finally {
+    await redactor.close();
+  }
+  for (const { error } of errors) io.stderr.write(`redact: ${error}\n`);
+  if (values.report !== undefined) await writeFile(values.report, `${JSON.stringify({ reports, errors }, null, 1)}\n`);
+  return errors.length > 0 ? 1 : 0;
+}

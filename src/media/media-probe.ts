@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { GatewayError } from '../shared/errors.js';
+import type { MediaTools } from './media-tools.js';
+
+export interface MediaInfo {
+  readonly kind: 'image' | 'video';
+  readonly width: number;
+  readonly height: number;
+  /** Frame rate as an ffmpeg rational (`25/1`, `30000/1001`); `1/1` for images. */
+  readonly rate: string;
+  readonly fps: number;
+  /** Average and nominal rates differ: the frame loop resamples to the average rate to keep the duration. */
+  readonly variableRate: boolean;
+  readonly durationMs?: number;
+  /** Frames the container announces (or duration × rate); used to recognise truncated input. */
+  readonly expectedFrames?: number;
+}
+
+interface ProbeStream {
+  codec_type?: string;
+  codec_name?: string;
+  width?: number;
+  height?: number;
+  r_frame_rate?: string;
+  avg_frame_rate?: string;
+  nb_frames?: string;
+  duration?: string;
+}
+
+interface ProbeOutput {
+  streams?: ProbeStream[];
+  format?: { format_name?: string; duration?: string };
+}
+
+const SUPPORTED_IMAGE_CODECS = new Set(['mjpeg', 'png']);
+const IMAGE_FORMATS = /(^|,)(image2|[a-z0-9]+_pipe)(,|$)/;
+
+function invalid(path: string, reason: string, cause?: unknown): GatewayError {
+  return new GatewayError('PGW_ERR_INPUT_INVALID', `${basename(path)}: ${reason}`, { path, reason }, { cause });
+}
+
+export function parseRate(rational: string | undefined): number {
+  if (rational === undefined) return 0;
+  const [num, den] = rational.split('/').map(Number);
+  if (num === undefined || !Number.isFinite(num)) return 0;
+  if (den === undefined) return num;
+  return den > 0 ? num / den : 0;
+}
+
+/** One line from ffprobe's complaint; an MP4 header without its index means the file was cut short. */
+export function probeFailureReason(stderr: string, fallback: string, startsLikeMp4: boolean): string {
+  if (startsLikeMp4 && /moov atom not found/i.test(stderr)) return 'truncated or incomplete video (moov atom not found)';
+  const last = stderr.trim().split('\n').pop()?.replace(/^\[[^\]]*\]\s*/, '').replace(/^.*?: /, '');
+  return `not a readable image or video (${last !== undefined && last !== '' ? last : fallback})`;
+}
+
+function startsWithFtyp(path: string): boolean {
+  const head = Buffer.alloc(8);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, 8, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return head.subarray(4, 8).toString('latin1') === 'ftyp';
+}
+
+function runProbe(tools: MediaTools, path: string): Promise<ProbeOutput> {
+  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path];
+  return new Promise((resolve, reject) => {
+    execFile(tools.ffprobe, args, { maxBuffer: 4 * 1024 * 1024, timeout: 30_000 }, (error, stdout, stderr) => {
+      if (error) {
+        reject(invalid(path, probeFailureReason(stderr, error.message, startsWithFtyp(path)), error));
+        return;
+      }
+      resolve(JSON.parse(stdout) as ProbeOutput);
+    });
+  });
+}
+
+/** Checks the file exists and is not empty, before ffprobe, so the error names the real reason. */
+async function checkFile(path: string): Promise<void> {
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw new GatewayError('PGW_ERR_INPUT_NOT_FOUND', `${basename(path)}: file not found`, { path });
+    throw invalid(path, `cannot read file (${error.code ?? error.message})`, error);
+  });
+  if (!info.isFile()) throw invalid(path, 'not a regular file');
+  if (info.size === 0) throw invalid(path, 'file is empty (0 bytes)');
+}
+
+function videoTiming(video: ProbeStream, formatDuration: string | undefined) {
+  const nominal = parseRate(video.r_frame_rate);
+  const average = parseRate(video.avg_frame_rate);
+  const variableRate = average > 0 && nominal > 0 && Math.abs(nominal - average) / average > 0.01;
+  const rate = variableRate || nominal <= 0 ? (video.avg_frame_rate ?? '25/1') : (video.r_frame_rate ?? '25/1');
+  const fps = parseRate(rate) || 25;
+  const seconds = Number(video.duration ?? formatDuration);
+  const durationMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+  const announced = Number(video.nb_frames);
+  const expectedFrames = Number.isFinite(announced) && announced > 0 ? announced : durationMs === undefined ? undefined : Math.round((durationMs / 1000) * fps);
+  return { rate: fps === parseRate(rate) ? rate : '25/1', fps, variableRate, durationMs, expectedFrames };
+}
+
+/** What the frame loop needs to know about an input, or a one-line reason why it cannot be processed. */
+export async function probeMedia(tools: MediaTools, path: string): Promise<MediaInfo> {
+  await checkFile(path);
+  const probe = await runProbe(tools, path);
+  const video = probe.streams?.find((stream) => stream.codec_type === 'video');
+  if (!video || !video.width || !video.height) throw invalid(path, 'contains no video stream or image');
+  const formatName = probe.format?.format_name ?? '';
+  const codec = video.codec_name ?? 'unknown';
+  if (IMAGE_FORMATS.test(formatName) || codec === 'gif') {
+    if (!SUPPORTED_IMAGE_CODECS.has(codec)) throw invalid(path, `unsupported image format '${codec}' (supported: JPEG, PNG)`);
+    return { kind: 'image', width: video.width, height: video.height, rate: '1/1', fps: 1, variableRate: false, expectedFrames: 1 };
+  }
+  return { kind: 'video', width: video.width, height: video.height, ...videoTiming(video, probe.format?.duration) };
+}

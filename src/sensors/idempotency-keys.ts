@@ -1,0 +1,51 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { GatewayError } from '../shared/errors.js';
+
+/**
+ * Deterministic idempotency keys (H4, P8). A record's key is an HMAC of its topic and raw payload
+ * under a per-box secret, so an MQTT redelivery after a broker or gateway restart gets the same key
+ * and central storage keeps it once. The HMAC matters: a plain hash of a payload that holds a MAC
+ * could be brute-forced from the key. The secret lives in `dataDir/keys/` (0600) because keys must
+ * survive restarts; it derives only these keys, never pseudonyms.
+ */
+
+const SECRET_BYTES = 32;
+
+export function loadOrCreateDedupeSecret(path: string): Buffer {
+  if (existsSync(path)) {
+    const existing = readFileSync(path);
+    if (existing.length !== SECRET_BYTES) throw new GatewayError('PGW_ERR_CONFIG_INVALID', `dedupe secret ${path} has the wrong length`, { path });
+    return existing;
+  }
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const secret = randomBytes(SECRET_BYTES);
+  const temporary = `${path}.tmp`;
+  const fd = openSync(temporary, 'w', 0o600);
+  try {
+    writeSync(fd, secret);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+  const directory = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(directory);
+  } finally {
+    closeSync(directory);
+  }
+  return secret;
+}
+
+export function recordKey(secret: Buffer, policyId: string, topic: string, payload: Uint8Array): string {
+  const mac = createHmac('sha256', secret).update(topic, 'utf8').update('\u0000').update(payload).digest('hex').slice(0, 40);
+  return `sensor_record:${policyId}:${mac}`;
+}
+
+/** Aggregates hold no identifiers, so their key is a plain content hash. */
+export function aggregateKey(policyId: string, policyVersion: number, windowStart: number, body: unknown): string {
+  const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 40);
+  return `sensor_aggregate:${policyId}:v${policyVersion}:${windowStart}:${digest}`;
+}

@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Box, Detection } from '../detector.js';
+import type { VerifiedModel } from '../models/model-manifest.js';
+import { loadOnnxSession, ort } from '../runtime/onnx-runtime.js';
+
+const MEAN = [0.485 * 255, 0.456 * 255, 0.406 * 255];
+const STD = [0.229 * 255, 0.224 * 255, 0.225 * 255];
+/** DB post-processing constants from PaddleOCR's PP-OCRv4 detector defaults. */
+const PIXEL_THRESHOLD = 0.3;
+const MIN_REGION_PIXELS = 4;
+/** DB trains on text shrunk by this ratio; boxes are grown back by area × ratio / perimeter ("unclip"). */
+const UNCLIP_RATIO = 1.5;
+
+/** A text region from the probability map: its tight box and the mean probability inside it. */
+export interface TextRegion extends Box {
+  readonly score: number;
+}
+
+/**
+ * PP-OCRv4 text detection (ONNX, dynamic input): a per-pixel text probability map turned into text-line boxes
+ * by thresholding and 8-connected components. Boxes are tight around the characters.
+ */
+export class TextRegionModel {
+  private constructor(private readonly session: ort.InferenceSession) {}
+
+  static async load(model: VerifiedModel, intraOpThreads: number): Promise<TextRegionModel> {
+    return new TextRegionModel(await loadOnnxSession(model, intraOpThreads));
+  }
+
+  /** Text regions in `input` pixels; `input` is float RGB 0–255 and is resized to multiples of 32 here. */
+  async run(input: tf.Tensor3D, minScore: number): Promise<TextRegion[]> {
+    const [height, width] = input.shape;
+    const netH = Math.max(32, Math.round(height / 32) * 32);
+    const netW = Math.max(32, Math.round(width / 32) * 32);
+    const chw = tf.tidy(() => {
+      const resized = tf.image.resizeBilinear(input, [netH, netW]);
+      const normalized = tf.div(tf.sub(resized, tf.tensor1d(MEAN)), tf.tensor1d(STD));
+      return tf.transpose(normalized, [2, 0, 1]);
+    });
+    const data = (await chw.data()) as Float32Array;
+    chw.dispose();
+    const feeds = { [this.session.inputNames[0] ?? 'x']: new ort.Tensor('float32', data, [1, 3, netH, netW]) };
+    const output = await this.session.run(feeds);
+    const map = output[this.session.outputNames[0] ?? '']?.data as Float32Array;
+    const regions = componentsOf(map, netW, netH, minScore);
+    const sx = width / netW;
+    const sy = height / netH;
+    return regions.map((r) => ({ x: r.x * sx, y: r.y * sy, w: r.w * sx, h: r.h * sy, score: r.score }));
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function unclip(region: TextRegion): TextRegion {
+  const grow = (region.w * region.h * UNCLIP_RATIO) / (2 * (region.w + region.h));
+  return { ...region, x: region.x - grow, y: region.y - grow, w: region.w + 2 * grow, h: region.h + 2 * grow };
+}
+
+/** 8-connected components of map > threshold, as bounding boxes with their mean probability. */
+export function componentsOf(map: Float32Array, width: number, height: number, minScore: number): TextRegion[] {
+  const labels = new Int32Array(width * height);
+  const stack: number[] = [];
+  const regions: TextRegion[] = [];
+  let next = 0;
+  for (let start = 0; start < map.length; start++) {
+    if (labels[start] !== 0 || (map[start] ?? 0) <= PIXEL_THRESHOLD) continue;
+    next += 1;
+    labels[start] = next;
+    stack.push(start);
+    let x0 = width, y0 = height, x1 = 0, y1 = 0, sum = 0, count = 0;
+    while (stack.length > 0) {
+      const p = stack.pop() as number;
+      const px = p % width;
+      const py = (p - px) / width;
+      x0 = Math.min(x0, px); x1 = Math.max(x1, px); y0 = Math.min(y0, py); y1 = Math.max(y1, py);
+      sum += map[p] ?? 0;
+      count += 1;
+      for (let dy = -1; dy <= 1; dy++) {
+        const ny = py + dy;
+        if (ny < 0 || ny >= height) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = px + dx;
+          if (nx < 0 || nx >= width) continue;
+          const q = ny * width + nx;
+          if (labels[q] === 0 && (map[q] ?? 0) > PIXEL_THRESHOLD) {
+            labels[q] = next;
+            stack.push(q);
+          }
+        }
+      }
+    }
+    const score = sum / count;
+    if (count >= MIN_REGION_PIXELS && score >= minScore) regions.push(unclip({ x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1, score }));
+  }
+  return regions;
+}
+
+/** Plate-shaped text regions become plate detections (tight; the caller pads them to the plate frame). */
+export function plateShaped(regions: readonly TextRegion[], minAspect: number, maxAspect: number, minHeight: number): Detection[] {
+  return regions
+    .filter((r) => r.h >= minHeight && r.w / r.h >= minAspect && r.w / r.h <= maxAspect)
+    .map((r) => ({ cls: 'plate' as const, score: r.score, x: r.x, y: r.y, w: r.w, h: r.h }));
+}

@@ -1,0 +1,132 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFileRedactor, type FileRedactor } from '../../src/pipeline/file-redactor.js';
+import { captureLogger, ffmpeg, probe, SETTINGS, tempDir } from './helpers.js';
+
+/** Tags every MP4 carries for its structure (brands, handler, sample description); none describes the recording. */
+const STRUCTURAL_TAGS: Record<string, string> = {
+  major_brand: 'isom',
+  minor_version: '512',
+  compatible_brands: 'isomiso2avc1mp41',
+  language: 'und',
+  handler_name: 'VideoHandler',
+  vendor_id: '[0][0][0][0]',
+  encoder: 'Lavc libx264',
+};
+
+function identifyingTags(tags: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags ?? {}).filter(([key, value]) => STRUCTURAL_TAGS[key] !== value));
+}
+
+describe('file redaction through the frame loop', () => {
+  const dir = tempDir();
+  let redactor: FileRedactor;
+
+  beforeAll(async () => {
+    redactor = await createFileRedactor({ detector: { kind: 'none' }, settings: SETTINGS, style: 'pixelate', classes: ['face'], logger: captureLogger().logger });
+  });
+
+  afterAll(async () => {
+    await redactor.close();
+  });
+
+  it('keeps frame count, frame rate and duration of constant-frame-rate video and strips audio and metadata (A5)', async () => {
+    const input = join(dir, 'cfr.mkv');
+    ffmpeg([
+      '-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=30000/1001:d=2', '-f', 'lavfi', '-i', 'sine=f=440:d=2',
+      '-metadata', 'title=Camera 7 Main St', '-metadata', 'creation_time=2026-01-01T10:00:00Z', '-metadata', 'location=+52.5200+013.4050/',
+      '-metadata:s:v', 'comment=serial 123456', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', input,
+    ]);
+    const output = join(dir, 'cfr.mp4');
+    const report = await redactor.redactFile(input, { outputPath: output });
+    const info = probe(output);
+    expect(info.streams.map((s) => s.codec_type)).toEqual(['video']);
+    const video = info.streams[0]!;
+    expect(video.codec_name).toBe('h264');
+    expect(video.r_frame_rate).toBe('30000/1001');
+    expect(Number(video.nb_frames)).toBe(60);
+    expect(report.frameCount).toBe(60);
+    expect(Math.abs(Number(info.format.duration) - 60 / (30000 / 1001))).toBeLessThan(1 / 29.97);
+    expect(identifyingTags(info.format.tags)).toEqual({});
+    expect(identifyingTags(video.tags)).toEqual({});
+    // No SEI user data: x264 writes its settings banner in an SEI unit, removed from the bitstream.
+    expect(readFileSync(output).includes(Buffer.from('x264 - core'))).toBe(false);
+  });
+
+  it('drops the soundtrack of real footage (Megamind.avi) and keeps its 270 frames', async () => {
+    const output = join(dir, 'megamind.mp4');
+    const report = await redactor.redactFile('../shared/media/Megamind.avi', { outputPath: output });
+    const info = probe(output);
+    expect(info.streams.map((s) => s.codec_type)).toEqual(['video']);
+    expect(Number(info.streams[0]!.nb_frames)).toBe(270);
+    expect(report).toMatchObject({ kind: 'video', width: 720, height: 528, frameCount: 270, failClosedFrames: 0 });
+  });
+
+  it('keeps the duration of variable-frame-rate video (resampled to its average rate)', async () => {
+    const input = join(dir, 'vfr.mp4');
+    // 30 frames at 30 fps, then 30 frames at 15 fps: 3 s, average 20 fps.
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=30:d=2', '-vf', "setpts='if(lt(N,30),N/30,1+(N-30)/15)/TB'", '-fps_mode', 'vfr', '-c:v', 'libx264', '-preset', 'ultrafast', input]);
+    const source = probe(input);
+    expect(source.streams[0]!.r_frame_rate).not.toBe(source.streams[0]!.avg_frame_rate);
+    const output = join(dir, 'vfr.out.mp4');
+    const report = await redactor.redactFile(input, { outputPath: output });
+    const duration = Number(probe(output).format.duration);
+    const fps = report.fps ?? 0;
+    expect(Math.abs(duration - Number(source.format.duration))).toBeLessThanOrEqual(1 / fps + 1e-3);
+  });
+
+  it('crops odd-sized video to even (H.264 needs it) and keeps odd-sized images exact', async () => {
+    const video = join(dir, 'odd.mkv');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=162x122:r=25:d=0.4', '-vf', 'format=rgb24,crop=161:121:0:0', '-c:v', 'ffv1', video]);
+    const videoReport = await redactor.redactFile(video, { outputPath: join(dir, 'odd.mp4') });
+    expect(videoReport).toMatchObject({ width: 160, height: 120, frameCount: 10 });
+    const image = join(dir, 'odd.png');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=162x122', '-vf', 'format=rgb24,crop=161:121:0:0', '-frames:v', '1', image]);
+    const imageOut = join(dir, 'odd.redacted.png');
+    const imageReport = await redactor.redactFile(image, { outputPath: imageOut });
+    expect(imageReport).toMatchObject({ kind: 'image', width: 161, height: 121, frameCount: 1 });
+    expect(probe(imageOut).streams[0]).toMatchObject({ codec_name: 'png', width: 161, height: 121 });
+  });
+
+  it('analyses without encoding when no output path is given', async () => {
+    const input = join(dir, 'still.jpg');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240', '-frames:v', '1', input]);
+    const report = await redactor.redactFile(input);
+    expect(report).toMatchObject({ kind: 'image', frameCount: 1, detector: { id: 'none', models: [] } });
+    expect(report.frames).toEqual([{ index: 0, ptsMs: 0, regions: [] }]);
+  });
+
+  it.each([
+    ['missing.mp4', null, /missing\.mp4: file not found/],
+    ['empty.mp4', Buffer.alloc(0), /empty\.mp4: file is empty/],
+    ['notes.mp4', Buffer.from('meeting notes, not a video\n'), /notes\.mp4: not a readable image or video/],
+  ])('rejects %s with a one-line reason naming the file', async (name, content, reason) => {
+    const path = join(dir, name);
+    if (content) writeFileSync(path, content);
+    await expect(redactor.redactFile(path, { outputPath: join(dir, `${name}.out.mp4`) })).rejects.toThrow(reason);
+  });
+
+  it('rejects truncated video (cut MP4 index; cut Matroska stream) and leaves no partial output', async () => {
+    const full = join(dir, 'full.mkv');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=4', '-c:v', 'libx264', '-preset', 'ultrafast', full]);
+    const fullMp4 = join(dir, 'full.mp4');
+    ffmpeg(['-i', full, '-c', 'copy', fullMp4]);
+    const cutMp4 = join(dir, 'cut.mp4');
+    writeFileSync(cutMp4, readFileSync(fullMp4).subarray(0, 20_000));
+    await expect(redactor.redactFile(cutMp4, { outputPath: join(dir, 'cut.out.mp4') })).rejects.toThrow(/cut\.mp4: truncated or incomplete video/);
+    const cutMkv = join(dir, 'cut.mkv');
+    const bytes = readFileSync(full);
+    writeFileSync(cutMkv, bytes.subarray(0, Math.floor(bytes.length / 3)));
+    const out = join(dir, 'cut-mkv.out.mp4');
+    await expect(redactor.redactFile(cutMkv, { outputPath: out })).rejects.toThrow(/cut\.mkv: truncated or corrupt video \(decoded \d+ of 100 frames\)/);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.partial`)).toBe(false);
+  });
+
+  it('rejects image formats other than JPEG and PNG', async () => {
+    const bmp = join(dir, 'frame.bmp');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=64x48', '-frames:v', '1', bmp]);
+    await expect(redactor.redactFile(bmp, { outputPath: join(dir, 'frame.out.jpg') })).rejects.toThrow(/frame\.bmp: unsupported image format 'bmp' \(supported: JPEG, PNG\)/);
+  });
+});
