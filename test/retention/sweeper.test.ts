@@ -134,7 +134,7 @@ describe('sweeper with an injected clock', () => {
     expect(h.retention.service.listHolds()).toEqual([]);
     h.audit.unavailable = false;
     const summary = await h.retention.sweeper.sweep();
-    expect(summary).toMatchObject({ deleted: 2, resumed: 1 });
+    expect(summary).toMatchObject({ deleted: 2, resumed: 2 });
     expect(existsSync(segment)).toBe(false);
     expect(h.audit.events('retention.delete')).toHaveLength(2);
   });
