@@ -66,15 +66,17 @@ export interface OutboxPort {
   enqueue(item: OutboxItem): void;
 }
 
-/** What retention needs to know about a forwarded object to date it. */
+/** What retention needs to know about an object (retained or forwarded) to date it. */
 export interface ForwardedObject {
+  /** Unique within its source, e.g. a segment id or a file path relative to the spool. */
   readonly id: string;
   readonly dataClass: DataClass;
   readonly cameraId?: string;
   readonly cameraKind?: CameraKind;
   readonly tags?: readonly string[];
-  /** Recording time, ms since epoch. */
+  /** Recording time (start of a segment), ms since epoch; every maximum age runs from here. */
   readonly recordedAt: number;
+  /** End of the recorded span when it has one; holds match the whole span [recordedAt, recordedUntil]. */
   readonly recordedUntil?: number;
 }
 
