@@ -1,110 +1,60 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openCatalog, type CatalogDatabase } from '../../src/catalog/database.js';
-import { loadConfig } from '../../src/config/load.js';
-import { createRetention } from '../../src/retention/retention-module.js';
-import { VaultOriginalsSource, type LiveOriginal, type OriginalsRetentionPort } from '../../src/retention/vault-originals-source.js';
-import { ManualClock } from '../../src/shared/clock.js';
-import { silentLogger } from '../../src/shared/logger.js';
 import type { Principal } from '../../src/shared/types.js';
-import { SqliteAuditLog, tempDataDir } from './helpers.js';
+import { openVaultStack, type VaultStack } from './fixtures/vault-sweep.js';
+import { tempDataDir } from './helpers.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 4, 1, 6);
 
-function seal(key: Buffer, plain: Buffer): Buffer {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), body]);
-}
-
-function unseal(key: Buffer, sealed: Buffer): Buffer {
-  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
-  decipher.setAuthTag(sealed.subarray(12, 28));
-  return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
-}
-
-/** Envelope encryption in miniature: a data key per original, wrapped by a key-encryption key. */
-class EnvelopeVault implements OriginalsRetentionPort {
-  private readonly kek = randomBytes(32);
-  private readonly originals = new Map<string, LiveOriginal & { wrappedKey: Buffer | null; ciphertext: Buffer }>();
-  readonly shredLog: string[] = [];
-
-  store(original: LiveOriginal, plain: Buffer): void {
-    const dek = randomBytes(32);
-    this.originals.set(original.originalId, { ...original, wrappedKey: seal(this.kek, dek), ciphertext: seal(dek, plain) });
-  }
-
-  open(originalId: string): Buffer {
-    const original = this.originals.get(originalId);
-    if (!original?.wrappedKey) throw new Error(`data key of ${originalId} is destroyed`);
-    return unseal(unseal(this.kek, original.wrappedKey), original.ciphertext);
-  }
-
-  liveOriginals(recordedBefore: number): LiveOriginal[] {
-    return [...this.originals.values()].filter((original) => original.wrappedKey !== null && original.startMs < recordedBefore);
-  }
-
-  shred(originalId: string, by: { actor: string }): boolean {
-    const original = this.originals.get(originalId);
-    if (!original?.wrappedKey) return false;
-    original.wrappedKey = null;
-    this.shredLog.push(`${by.actor}:${originalId}`);
-    return true;
-  }
-}
-
-const opened: { db: CatalogDatabase; audit: SqliteAuditLog }[] = [];
+const opened: VaultStack[] = [];
 afterEach(() => {
-  for (const { db, audit } of opened.splice(0)) {
-    audit.close();
-    db.close();
-  }
+  for (const stack of opened.splice(0)) stack.close();
 });
 
-function setup() {
-  const dir = tempDataDir();
-  const db = openCatalog(join(dir, 'catalog.db'));
-  const audit = new SqliteAuditLog(join(dir, 'audit.db'));
-  opened.push({ db, audit });
-  const clock = new ManualClock(T0);
-  const vault = new EnvelopeVault();
-  const source = new VaultOriginalsSource(vault, (camera) => (camera.startsWith('bw-') ? 'body_worn' : 'fixed'));
-  const retention = createRetention({ db, config: loadConfig({ env: {} }).retention, sources: [source], audit, clock, logger: silentLogger() });
-  return { vault, clock, retention, audit };
+async function openStack(): Promise<VaultStack> {
+  const stack = await openVaultStack(tempDataDir(), T0);
+  opened.push(stack);
+  return stack;
 }
 
-describe('originals are crypto-shredded at expiry (B4, C1)', () => {
-  it('a fixed-camera original decrypts at 72 h − 1 s and not after 72 h + 1 s', async () => {
-    const { vault, clock, retention, audit } = setup();
-    vault.store({ originalId: 'o1', cameraId: 'cam-a', startMs: T0, endMs: T0 + 10_000 }, Buffer.from('original pixels'));
-    clock.advance(72 * H - 1000);
-    await retention.sweeper.sweep();
-    expect(vault.open('o1').toString()).toBe('original pixels');
-    clock.advance(2000);
-    expect(await retention.sweeper.sweep()).toMatchObject({ deleted: 1, deletedByClass: { original: 1 } });
-    expect(() => vault.open('o1')).toThrow(/destroyed/);
-    expect(vault.shredLog).toEqual(['system:retention:o1']);
-    expect(audit.events('retention.delete')).toMatchObject([{ object: 'original:o1', details: { method: 'crypto-shred', rule: 'default:original', cameraId: 'cam-a' } }]);
-  });
+async function decrypts(stack: VaultStack, originalId: string): Promise<boolean> {
+  try {
+    await stack.security.vault.open(originalId, { actor: 'test' });
+    return true;
+  } catch (error) {
+    expect(error).toMatchObject({ code: 'PGW_ERR_VAULT_KEY_DESTROYED' });
+    return false;
+  }
+}
 
-  it('body-worn originals follow their own default', async () => {
-    const { vault, clock, retention } = setup();
-    vault.store({ originalId: 'bw', cameraId: 'bw-12', startMs: T0, endMs: T0 + 10_000 }, Buffer.from('body cam'));
-    clock.advance(720 * H - 1000);
-    expect((await retention.sweeper.sweep()).deleted).toBe(0);
-    expect(vault.open('bw').toString()).toBe('body cam');
-    clock.advance(2000);
-    expect((await retention.sweeper.sweep()).deleted).toBe(1);
-    expect(() => vault.open('bw')).toThrow(/destroyed/);
+describe('originals per camera kind (C1, B4)', () => {
+  it('body-worn originals follow their own default (720 h), fixed ones 72 h, both crypto-shredded', async () => {
+    const stack = await openStack();
+    const store = (cameraId: string) => stack.security.vault.store({ segmentId: `${cameraId}-1`, cameraId, startMs: T0, endMs: T0 + 10_000, container: 'mp4', data: Buffer.from(cameraId) });
+    const bodyWorn = (await store('bw-12')).originalId;
+    const fixed = (await store('cam-a')).originalId;
+    const { sweeper } = stack.retention;
+    const manual = stack.clock;
+    manual.advance(72 * H + 1000);
+    expect(await sweeper.sweep()).toMatchObject({ deleted: 1 });
+    expect([await decrypts(stack, fixed), await decrypts(stack, bodyWorn)]).toEqual([false, true]);
+    manual.advance(720 * H - 72 * H - 2000);
+    expect(await sweeper.sweep()).toMatchObject({ deleted: 0 });
+    expect(await decrypts(stack, bodyWorn)).toBe(true);
+    manual.advance(2000);
+    expect(await sweeper.sweep()).toMatchObject({ deleted: 1, deletedByClass: { original: 1 } });
+    expect(await decrypts(stack, bodyWorn)).toBe(false);
+    const deletions = stack.security.audit.query({ action: 'retention.delete', limit: 10 }).records;
+    expect(deletions.map((record) => [record.object, record.details.rule])).toEqual([
+      [`original:${fixed}`, 'default:original'],
+      [`original:${bodyWorn}`, 'default:original:body_worn'],
+    ]);
   });
 });
 
 describe('expiry carried upstream', () => {
-  it('gives forwarded objects the expiry the local policy would apply, and flags held ones', () => {
-    const { retention } = setup();
+  it('gives forwarded objects the expiry the local policy would apply, and flags held ones', async () => {
+    const { retention } = await openStack();
     const operator: Principal = { subject: 'op', roles: ['operator'], authMethods: [], scopes: [] };
     const approver: Principal = { subject: 'ap', roles: ['approver'], authMethods: [], scopes: [] };
     retention.service.replaceRules(operator, { rules: [{ id: 'cam-a-redacted-10d', dataClass: 'redacted', maxAgeHours: 240, cameraIds: ['cam-a'] }] });
