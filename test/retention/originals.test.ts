@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/shared/types.js';
-import { openVaultStack, type VaultStack } from './fixtures/vault-sweep.js';
+import { decrypts, openVaultStack, type VaultStack } from './fixtures/vault-sweep.js';
 import { tempDataDir } from './helpers.js';
 
 const H = 3_600_000;
@@ -15,16 +15,6 @@ async function openStack(): Promise<VaultStack> {
   const stack = await openVaultStack(tempDataDir(), T0);
   opened.push(stack);
   return stack;
-}
-
-async function decrypts(stack: VaultStack, originalId: string): Promise<boolean> {
-  try {
-    await stack.security.vault.open(originalId, { actor: 'test' });
-    return true;
-  } catch (error) {
-    expect(error).toMatchObject({ code: 'PGW_ERR_VAULT_KEY_DESTROYED' });
-    return false;
-  }
 }
 
 describe('originals per camera kind (C1, B4)', () => {
