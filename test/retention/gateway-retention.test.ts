@@ -6,7 +6,7 @@ import { openCatalog, type CatalogDatabase } from '../../src/catalog/database.js
 import { configSchema } from '../../src/config/schema.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/logger.js';
-import { ROLES, type Role } from '../../src/shared/types.js';
+import type { Role } from '../../src/shared/types.js';
 import { tempDataDir } from './helpers.js';
 
 const H = 3_600_000;
@@ -52,33 +52,7 @@ afterEach(async () => {
   db.close();
 });
 
-const HOLD_ID = `hold_${'0'.repeat(32)}`;
-const ROUTES: { method: 'GET' | 'PUT' | 'POST' | 'DELETE'; url: string; allowed: Role[] }[] = [
-  { method: 'GET', url: '/v1/retention/rules', allowed: ['operator', 'admin', 'auditor'] },
-  { method: 'PUT', url: '/v1/retention/rules', allowed: ['operator'] },
-  { method: 'GET', url: '/v1/retention/preview?until=2026-03-02T00:00:00Z', allowed: ['operator', 'approver', 'auditor'] },
-  { method: 'POST', url: '/v1/retention/sweep', allowed: ['operator'] },
-  { method: 'POST', url: '/v1/holds', allowed: ['approver'] },
-  { method: 'GET', url: '/v1/holds', allowed: ['approver'] },
-  { method: 'GET', url: `/v1/holds/${HOLD_ID}`, allowed: ['approver'] },
-  { method: 'DELETE', url: `/v1/holds/${HOLD_ID}`, allowed: ['approver'] },
-];
-
 describe('retention in the composed gateway (real vault, audit log and JWTs)', () => {
-  it('every retention and hold route answers 403 to the other roles, each refusal audited (D4)', async () => {
-    let refusals = 0;
-    for (const [index, route] of ROUTES.entries()) {
-      for (const role of ROLES.filter((candidate) => !route.allowed.includes(candidate))) {
-        const remoteAddress = `10.6.${index}.${ROLES.indexOf(role)}`;
-        const response = await gateway.api.inject({ method: route.method, url: route.url, headers: await bearer(`user-${role}`, role), remoteAddress, payload: {} });
-        expect(response.statusCode, `${route.method} ${route.url} as ${role}`).toBe(403);
-        refusals += 1;
-        expect(auditRecords('api.forbidden').at(-1)).toMatchObject({ actor: `user-${role}`, role, outcome: 'denied' });
-      }
-    }
-    expect(auditRecords('api.forbidden')).toHaveLength(refusals);
-  });
-
   it('crypto-shreds a fixed-camera original at 72 h: decryptable 1 s before, key gone 1 s after (B4)', async () => {
     const originalId = await storeOriginal('cam-a', T0);
     clock.advance(72 * H - 1000);

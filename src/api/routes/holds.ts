@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Principal } from '../../shared/types.js';
+import '../route-roles.js';
+import type { Principal, Role } from '../../shared/types.js';
 import { principalOf } from '../auth.js';
 import { CAMERA_ID, ISO_INSTANT, isoOrUndefined, parseInstant } from './retention-schema-parts.js';
 
@@ -90,13 +91,16 @@ const placeBodySchema = {
   },
 } as const;
 
+/** Legal holds are the approvers' alone; declared as `x-roles` and enforced by the guard from this list. */
+const APPROVERS: Role[] = ['approver'];
+
 const idParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: HOLD_ID } } as const;
 
 /** Legal holds: approvers only; placements and lifts are audited by the service, refusals by the guard. */
 export const holdRoutes: FastifyPluginAsync<{ service: HoldsApiService }> = async (app, { service }) => {
   // Guards run on request, before body validation; refusals are audited through the server's onAccessDenied.
-  const approverOnly = app.guards.requireRole('approver');
-  const common = { tags: ['holds'], security: [{ bearer: [] }] };
+  const approverOnly = app.guards.requireRole(...APPROVERS);
+  const common = { tags: ['holds'], security: [{ bearer: [] }], 'x-roles': APPROVERS };
 
   app.post<{ Body: PlaceBody }>('/v1/holds', {
     onRequest: approverOnly,
