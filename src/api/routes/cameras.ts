@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Principal } from '../../shared/types.js';
+import type { Principal, Role } from '../../shared/types.js';
 import { principalOf } from '../auth.js';
 
 /** A camera as the API shows it; the service validates bodies against the camera configuration schema. */
@@ -94,29 +94,29 @@ function shown(camera: CameraApiView): CameraApiView {
 /** Camera registry (`/v1/cameras`), status and the redacted MJPEG preview; operator or admin role. */
 export const camerasRoutes: FastifyPluginAsync<{ service: CamerasApiService }> = async (app, { service }) => {
   const guard = app.guards.requireRole('operator', 'admin');
-  const common = { tags: ['cameras'], security: [{ bearer: [] }] };
-  app.get('/v1/cameras', { preHandler: guard, schema: { ...common, summary: 'List cameras', response: { 200: { type: 'object', additionalProperties: false, properties: { cameras: { type: 'array', items: cameraView } } } } } },
+  const common = { tags: ['cameras'], security: [{ bearer: [] }], 'x-roles': ['operator', 'admin'] as Role[] };
+  app.get('/v1/cameras', { preValidation: guard, schema: { ...common, summary: 'List cameras', response: { 200: { type: 'object', additionalProperties: false, properties: { cameras: { type: 'array', items: cameraView } } } } } },
     async () => ({ cameras: service.list().map(shown) }));
-  app.get('/v1/cameras/:id', { preHandler: guard, schema: { ...common, summary: 'One camera', params, response: { 200: cameraView } } },
+  app.get('/v1/cameras/:id', { preValidation: guard, schema: { ...common, summary: 'One camera', params, response: { 200: cameraView } } },
     async (request) => shown(service.get((request.params as { id: string }).id)));
-  app.post('/v1/cameras', { preHandler: guard, schema: { ...common, summary: 'Add a camera (starts it)', body: cameraBody, response: { 201: cameraView } } },
+  app.post('/v1/cameras', { preValidation: guard, schema: { ...common, summary: 'Add a camera (starts it)', body: cameraBody, response: { 201: cameraView } } },
     async (request, reply) => reply.code(201).send(shown(await service.put(principalOf(request), request.body, 'create'))));
-  app.put('/v1/cameras/:id', { preHandler: guard, schema: { ...common, summary: 'Replace a camera (restarts only it)', params, body: cameraBody, response: { 200: cameraView } } },
+  app.put('/v1/cameras/:id', { preValidation: guard, schema: { ...common, summary: 'Replace a camera (restarts only it)', params, body: cameraBody, response: { 200: cameraView } } },
     async (request) => {
       const { id } = request.params as { id: string };
       return shown(await service.put(principalOf(request), { ...(request.body as object), id }, 'replace'));
     });
-  app.delete('/v1/cameras/:id', { preHandler: guard, schema: { ...common, summary: 'Remove a camera (stops it)', params } },
+  app.delete('/v1/cameras/:id', { preValidation: guard, schema: { ...common, summary: 'Remove a camera (stops it)', params } },
     async (request, reply) => {
       await service.remove(principalOf(request), (request.params as { id: string }).id);
       return reply.code(204).send();
     });
-  app.get('/v1/cameras/:id/status', { preHandler: guard, schema: { ...common, summary: 'Live state and rates of a camera', params, response: { 200: statusView } } },
+  app.get('/v1/cameras/:id/status', { preValidation: guard, schema: { ...common, summary: 'Live state and rates of a camera', params, response: { 200: statusView } } },
     async (request) => {
       const status = service.status((request.params as { id: string }).id);
       return { ...status, lastErrorAt: status.lastErrorAt === null ? null : new Date(status.lastErrorAt).toISOString() };
     });
-  app.get('/v1/cameras/:id/preview.jpg', { preHandler: guard, schema: { ...common, summary: 'Latest redacted preview frame', params } },
+  app.get('/v1/cameras/:id/preview.jpg', { preValidation: guard, schema: { ...common, summary: 'Latest redacted preview frame', params } },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       service.get(id);
@@ -124,7 +124,7 @@ export const camerasRoutes: FastifyPluginAsync<{ service: CamerasApiService }> =
       if (!jpeg) return reply.code(204).send();
       return reply.header('cache-control', 'no-store').type('image/jpeg').send(jpeg);
     });
-  app.get('/v1/cameras/:id/preview.mjpeg', { preHandler: guard, schema: { ...common, summary: 'Redacted live preview (MJPEG)', params } },
+  app.get('/v1/cameras/:id/preview.mjpeg', { preValidation: guard, schema: { ...common, summary: 'Redacted live preview (MJPEG)', params } },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       service.get(id);

@@ -8,7 +8,7 @@ export interface MetricsService {
 
 /** `GET /metrics` in the Prometheus text format; any authenticated role (scrapers use a service token). */
 export const metricsRoutes: FastifyPluginAsync<{ service: MetricsService }> = async (app, { service }) => {
-  app.get('/metrics', { preHandler: app.guards.requireRole(), schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { preValidation: app.guards.requireRole(), schema: { hide: true } }, async (_request, reply) => {
     return reply.type(service.contentType).send(await service.metrics());
   });
 };

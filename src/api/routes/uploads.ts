@@ -55,7 +55,7 @@ export const uploadsRoutes: FastifyPluginAsync<{ service: UploadsApiService }> =
   // The body stays a stream: the service writes it to disk with its own size limit.
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   app.post('/v1/uploads', {
-    preHandler: app.guards.requireRole(),
+    preValidation: app.guards.requireRole(),
     bodyLimit: service.maxBytes,
     schema: {
       tags: ['uploads'], summary: 'Upload a body-worn clip for redaction', security: [{ bearer: [] }],
@@ -71,7 +71,7 @@ export const uploadsRoutes: FastifyPluginAsync<{ service: UploadsApiService }> =
     return reply.code(202).send(view(job));
   });
   app.get('/v1/jobs/:id', {
-    preHandler: app.guards.requireRole(),
+    preValidation: app.guards.requireRole(),
     schema: {
       tags: ['uploads'], summary: 'Progress of an upload job', security: [{ bearer: [] }],
       params: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'string', pattern: '^job_[0-9a-f]{24}$' } } },
