@@ -52,11 +52,10 @@ function mayUpload(principal: Principal): boolean {
 
 /** `POST /v1/uploads?camera=<id>` (raw video body, streamed to disk) → 202 with a job; `GET /v1/jobs/:id` for progress. */
 export const uploadsRoutes: FastifyPluginAsync<{ service: UploadsApiService }> = async (app, { service }) => {
-  // The body stays a stream: the service writes it to disk with its own size limit.
+  // The body stays a stream (fastify's bodyLimit does not apply to it): the service enforces its own size limit.
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   app.post('/v1/uploads', {
     preValidation: app.guards.requireRole(),
-    bodyLimit: service.maxBytes,
     schema: {
       tags: ['uploads'], summary: 'Upload a body-worn clip for redaction', security: [{ bearer: [] }],
       querystring: { type: 'object', additionalProperties: false, required: ['camera'], properties: { camera: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } } },
