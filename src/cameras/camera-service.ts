@@ -38,7 +38,7 @@ export interface CameraServiceOptions {
 }
 
 /** The built-in demo camera: a test pattern through the whole live loop (`pipeline.demoCamera`). */
-export const DEMO_CAMERA: CameraConfig = cameraSchema.parse({ id: 'demo', source: 'testsrc:640x360@25' });
+export const DEMO_CAMERA: CameraConfig = cameraSchema.parse({ id: 'demo', source: 'testsrc:1280x720@25' });
 
 /**
  * The camera registry (configuration + API) and its running fleet: one supervisor and one process per
