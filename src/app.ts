@@ -20,7 +20,7 @@ import type { HoldPort, OutboxPort } from './shared/ports.js';
 import { MqttTopicSensorForwarder, OutboxSensorForwarder, type SensorForwarder } from './sensors/sensor-forwarders.js';
 import { SensorService } from './sensors/sensor-service.js';
 import type { Logger } from './shared/logger.js';
-import type { Principal, Role } from './shared/types.js';
+import type { CameraKind, Principal, Role } from './shared/types.js';
 import { Registry } from 'prom-client';
 import { createUplink } from './uplink/build-uplink.js';
 import { createSinks } from './uplink/sink-factory.js';
@@ -105,22 +105,9 @@ function createCameras(config: Readonly<Config>, logger: Logger, clock: Clock, c
   return { cameras, uploads, uploadRedactor };
 }
 
-/** Builds every component and the HTTP API over an open catalog; starts nothing that runs on a timer. */
-export async function composeApi(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase): Promise<Components> {
-  const security = createSecurityStack({ config, db: catalog, logger, clock, ffmpegPath: resolveFfmpegPath() });
-  await security.start();
-  const audit = security.audit;
-  const authenticator = await createAuthenticator(config, security, clock, logger);
-  const retention = createRetention({
-    db: catalog,
-    config: config.retention,
-    sources: [new SpoolRetentionSource({ root: join(config.dataDir, 'spool') }), new VaultRetentionSource(security.vault)],
-    audit,
-    clock,
-    logger,
-  });
-  const registry = new Registry();
-  const holds: HoldPort = {
+/** Legal holds as uplink eviction sees them: a spooled artefact is held when a hold covers its camera and time. */
+function holdPortOf(retention: RetentionModule): HoldPort {
+  return {
     isHeld: (artefact) =>
       retention.service.isHeld({
         id: artefact.key,
@@ -129,6 +116,35 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
         recordedAt: artefact.createdAt,
       }),
   };
+}
+
+/** Retention's camera kinds from the camera registry, read when a sweep runs (the registry is built after retention). */
+function cameraKindLookup(registry: () => CameraService | undefined): (cameraId: string) => CameraKind | undefined {
+  return (cameraId) => {
+    const camera = registry()?.list().find((candidate) => candidate.id === cameraId);
+    if (!camera) return undefined;
+    return camera.kind === 'bodyworn' ? 'body_worn' : 'fixed';
+  };
+}
+
+/** Builds every component and the HTTP API over an open catalog; starts nothing that runs on a timer. */
+export async function composeApi(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase): Promise<Components> {
+  const security = createSecurityStack({ config, db: catalog, logger, clock, ffmpegPath: resolveFfmpegPath() });
+  await security.start();
+  const audit = security.audit;
+  const authenticator = await createAuthenticator(config, security, clock, logger);
+  let cameraRegistry: CameraService | undefined;
+  const cameraKindOf = cameraKindLookup(() => cameraRegistry);
+  const retention = createRetention({
+    db: catalog,
+    config: config.retention,
+    sources: [new SpoolRetentionSource({ root: join(config.dataDir, 'spool'), cameraKindOf }), new VaultRetentionSource(security.vault, cameraKindOf)],
+    audit,
+    clock,
+    logger,
+  });
+  const registry = new Registry();
+  const holds = holdPortOf(retention);
   const uplink = config.uplink.enabled
     ? createUplink({ config, catalog, clock, logger, registry, audit, holds }, createSinks(config, logger))
     : undefined;
@@ -136,6 +152,8 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
   if (uplink) audit.attachOutbox(uplink);
   const sensors = config.sensors.enabled ? createSensors(config, logger, clock, security, uplink) : undefined;
   const { cameras, uploads, uploadRedactor } = createCameras(config, logger, clock, catalog, security, registry, uplink);
+  cameraRegistry = cameras;
+  cameraRegistry = cameras;
   const api = await buildServer(
     {
       logger,
