@@ -1,3 +1,4 @@
+import { FailClosedAuditor } from '../redact/fail-closed-auditor.js';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { CameraStore } from '../catalog/camera-store.js';
@@ -48,6 +49,8 @@ export class CameraService {
   private readonly supervisors = new Map<string, CameraSupervisor>();
   private readonly configured = new Map<string, CameraConfig>();
   private readonly metrics: CameraMetrics;
+  /** Fail-closed frames become rate-limited audit events per camera (A1, P1). */
+  private readonly failClosedAuditors = new Map<string, FailClosedAuditor>();
   readonly publisher: SegmentPublisher;
   readonly previews = new PreviewHub();
   private running = false;
@@ -73,6 +76,7 @@ export class CameraService {
   async stop(): Promise<void> {
     this.running = false;
     await Promise.all([...this.supervisors.values()].map((supervisor) => supervisor.stop()));
+    for (const auditor of this.failClosedAuditors.values()) auditor.flush();
     this.supervisors.clear();
     this.publisher.close();
   }
@@ -157,7 +161,10 @@ export class CameraService {
       events: {
         original: (id, original) => void this.publisher.original(id, original),
         segment: (id, segment) => this.publisher.segment(camera, segment),
-        stats: (id, delta, depth, latencies) => this.metrics.report(id, delta, depth, latencies),
+        stats: (id, delta, depth, latencies) => {
+          this.metrics.report(id, delta, depth, latencies);
+          if (delta.failClosedFrames > 0) this.failClosedAuditor(id).record(delta.failClosedFrames);
+        },
         preview: (id, jpeg) => this.previews.publish(id, jpeg),
         restarted: (id) => this.metrics.reconnected(id),
         streaming: (id, on) => this.metrics.streaming(id, on),
@@ -165,6 +172,15 @@ export class CameraService {
     });
     this.supervisors.set(camera.id, supervisor);
     supervisor.start();
+  }
+
+  private failClosedAuditor(cameraId: string): FailClosedAuditor {
+    let auditor = this.failClosedAuditors.get(cameraId);
+    if (!auditor) {
+      auditor = new FailClosedAuditor(this.options.audit, this.options.clock, this.options.logger, `camera:${cameraId}`);
+      this.failClosedAuditors.set(cameraId, auditor);
+    }
+    return auditor;
   }
 }
 
