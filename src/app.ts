@@ -4,6 +4,7 @@ import { createSecurityStack, type SecurityStack } from './access/security-stack
 import { resolveFfmpegPath } from './access/remux.js';
 import { JwtAuthenticator } from './api/jwt-authenticator.js';
 import { buildServer } from './api/server.js';
+import { findConsoleRoot } from './api/routes/console.js';
 import type { Config } from './config/schema.js';
 import { openCatalog, type CatalogDatabase } from './catalog/database.js';
 import { createRetention, type RetentionModule } from './retention/retention-module.js';
@@ -134,7 +135,7 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
       ...(uplink ? { uplink } : {}),
       ...(sensors ? { sensors: sensors.service } : {}),
     },
-    { version: GATEWAY_VERSION },
+    { version: GATEWAY_VERSION, ...(config.http.console ? { consoleRoot: findConsoleRoot() } : {}) },
   );
   return { security, retention, ...(uplink ? { uplink } : {}), ...(sensors ? { sensors } : {}), registry, api };
 }

@@ -1,0 +1,143 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestGateway, removeDir, type TestGateway } from '../access/security-fixtures.js';
+import { launchChromium, signIn, snap, watchPage } from './console-browser.js';
+
+describe('operator console in headless Chromium', () => {
+  let gateway: TestGateway;
+  let browser: Browser;
+  let page: Page;
+  let baseUrl: string;
+  let problems: string[];
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    gateway = await openTestGateway();
+    baseUrl = await gateway.api.listen({ host: '127.0.0.1', port: 0 });
+    page = await browser.newPage();
+    problems = watchPage(page);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.close();
+    if (gateway) removeDir(gateway.dataDir);
+  });
+
+  it('serves the console from / with the API\'s CSP and signs in with a pasted token', async () => {
+    const response = await page.goto(`${baseUrl}/`);
+    expect(page.url()).toBe(`${baseUrl}/console/`);
+    expect(response?.headers()['content-security-policy']).toContain("default-src 'self'");
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in');
+    await signIn(page, baseUrl, await gateway.token('olga', ['operator']));
+    await page.getByText('Signed in as olga (operator)').waitFor();
+    await page.getByRole('navigation', { name: 'Console sections' }).getByRole('link', { name: 'Uplink' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Uplink' }).waitFor();
+    await snap(page, 'uplink');
+  });
+
+  it('shows the retention API\'s validation message, then saves a valid rule and previews the sweep', async () => {
+    await signIn(page, baseUrl, await gateway.token('olga', ['operator']));
+    await page.getByRole('link', { name: 'Retention & holds' }).click();
+    await page.getByText(/^Version 0/).waitFor();
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    const rule = page.getByRole('group', { name: 'Rule 1' });
+    await rule.getByLabel('Rule id').fill('redacted-long');
+    await rule.getByLabel('Data class').selectOption('redacted');
+    await rule.getByLabel('Keep for (hours)').fill('100000');
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/maxAgeHours/);
+    await snap(page, 'retention-error');
+
+    await rule.getByLabel('Keep for (hours)').fill('24');
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await page.getByText('Saved: the rules are now version 1.').waitFor();
+    await page.getByRole('button', { name: 'Preview sweep' }).click();
+    await page.getByText(/A sweep at .* under rules version 1 would delete \d+ item\(s\)/).waitFor();
+    await snap(page, 'retention');
+  });
+
+  async function fileRequest(caseNumber: string): Promise<void> {
+    await page.getByRole('link', { name: 'Access requests' }).click();
+    const form = page.getByRole('form', { name: 'File an access request' });
+    await form.getByLabel('Cameras').fill('cam-1');
+    await form.getByLabel('From').fill('2026-03-01T08:00');
+    await form.getByLabel('To').fill('2026-03-01T09:00');
+    await form.getByLabel('Case number').fill(caseNumber);
+    await form.getByLabel('Purpose').fill('Hit-and-run at the crossing, plate needed by the prosecutor.');
+    await form.getByRole('button', { name: 'File request' }).click();
+    await page.getByText(`filed for case ${caseNumber}`).waitFor();
+  }
+
+  it('files a request as an investigator and approves it as a different approver', async () => {
+    await signIn(page, baseUrl, await gateway.token('ivan', ['investigator']));
+    await fileRequest('CASE-1');
+    const row = page.getByRole('row', { name: /CASE-1/ });
+    await expect(row.getByText('pending').textContent()).resolves.toBe('pending');
+    expect(await row.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+
+    await signIn(page, baseUrl, await gateway.token('alice', ['approver']));
+    await page.getByRole('link', { name: 'Access requests' }).click();
+    const approverRow = page.getByRole('row', { name: /CASE-1/ });
+    await approverRow.getByLabel('Reason').fill('Warrant 42 checked');
+    await approverRow.getByRole('button', { name: 'Approve' }).click();
+    await page.getByText(/is now approved/).waitFor();
+    expect(await page.getByRole('row', { name: /CASE-1/ }).getByText('approved', { exact: true }).count()).toBe(1);
+    await snap(page, 'access');
+
+    const { requests } = (await gateway.api.inject({ method: 'GET', url: '/v1/access-requests', headers: { authorization: `Bearer ${await gateway.token('aud', ['auditor'])}` } })).json();
+    expect(requests[0]).toMatchObject({ caseNumber: 'CASE-1', requester: 'ivan', status: 'approved', decidedBy: 'alice' });
+  });
+
+  it('refuses self-approval in the UI and says why, and the API refuses it too', async () => {
+    const token = await gateway.token('carol', ['investigator', 'approver']);
+    await signIn(page, baseUrl, token);
+    await fileRequest('CASE-2');
+    const row = page.getByRole('row', { name: /CASE-2/ });
+    await row.getByText('You filed this request. Under the four-eyes rule another approver must approve or deny it.').waitFor();
+    expect(await row.getByRole('button', { name: 'Approve' }).isDisabled()).toBe(true);
+    expect(await row.getByRole('button', { name: 'Deny' }).isDisabled()).toBe(true);
+    await snap(page, 'access-self');
+
+    const id: string = (await gateway.api.inject({ method: 'GET', url: '/v1/access-requests?status=pending', headers: { authorization: `Bearer ${token}` } })).json().requests[0].id;
+    const refused = await page.evaluate(async ([requestId, bearer]) => {
+      const response = await fetch(`/v1/access-requests/${requestId}/approve`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: '{}' });
+      return { status: response.status, body: await response.json() as { detail: string } };
+    }, [id, token] as const);
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail).toContain('four eyes');
+  });
+
+  it('filters, pages and verifies the audit log', async () => {
+    await signIn(page, baseUrl, await gateway.token('audrey', ['auditor']));
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    const filters = page.getByRole('form', { name: 'Filter the audit log' });
+    await filters.getByLabel('Action').fill('access.approve');
+    await filters.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('table').getByText('alice').first().waitFor();
+    await filters.getByLabel('Action').fill('');
+    await filters.getByLabel('Per page').fill('2');
+    await filters.getByRole('button', { name: 'Search' }).click();
+    await page.getByText('Audit records, page 1').waitFor();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByText('Audit records, page 2').waitFor();
+    await page.getByRole('button', { name: 'Verify the chain' }).click();
+    await page.getByText('Audit chain intact').waitFor();
+    await snap(page, 'audit');
+  });
+
+  it('shows role refusals as problems and loads the other pages without script or CSP errors', async () => {
+    await signIn(page, baseUrl, await gateway.token('olga', ['operator']));
+    await page.getByRole('link', { name: 'Sensors' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sensors' }).waitFor();
+    await snap(page, 'sensors');
+    await page.getByRole('link', { name: 'Cameras' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Cameras' }).waitFor();
+    await snap(page, 'cameras');
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('alert').getByText(/403/).waitFor();
+    expect(problems).toEqual([]);
+  });
+});
