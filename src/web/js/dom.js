@@ -43,7 +43,7 @@ export function field(label, control, hint) {
 }
 
 export function select(name, options, value) {
-  return h('select', { name }, options.map((option) => h('option', { value: option, selected: option === value }, option)));
+  return h('select', { name }, options.map((option) => h('option', { value: option, selected: option === value }, option === '' ? 'any' : option)));
 }
 
 /** An RFC 9457 problem as an alert: title, detail and each validation message. */

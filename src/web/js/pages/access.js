@@ -92,7 +92,6 @@ export function accessPage(root, { claims }) {
   const output = h('div', { class: 'output', 'aria-live': 'polite' });
   const listHolder = h('div');
   const status = select('status', ['', 'pending', 'approved', 'denied', 'revoked'], '');
-  status.options[0].textContent = 'any';
   const reload = async () => {
     const { requests } = await api('/v1/access-requests', { query: { status: status.value, limit: 200 } });
     clear(listHolder, table('Access requests', [

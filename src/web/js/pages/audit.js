@@ -12,7 +12,6 @@ function verifyView(result) {
 
 function filterForm() {
   const outcome = select('outcome', ['', 'success', 'failure', 'denied'], '');
-  outcome.options[0].textContent = 'any';
   return h('form', { 'aria-label': 'Filter the audit log', class: 'filters' },
     field('Actor', h('input', { name: 'actor', maxlength: '256' })),
     field('Action', h('input', { name: 'action', pattern: '[a-z_.]{1,64}', placeholder: 'access.approve' })),
