@@ -15,7 +15,7 @@ import { systemClock } from '../src/shared/clock.js';
 import { idempotencyKey, jsonSha256 } from '../src/shared/idempotency-key.js';
 import { silentLogger } from '../src/shared/logger.js';
 import { createUplink, spoolDirectory } from '../src/uplink/build-uplink.js';
-import { writeFileDurably } from '../src/uplink/durable-file.js';
+import { writeFileDurably } from '../src/shared/durable-file.js';
 import { FilesystemSink } from '../src/uplink/filesystem-sink.js';
 import { PostgresSink } from '../src/uplink/postgres-sink.js';
 
@@ -42,10 +42,11 @@ await uplink.start();
 say('READY');
 
 if (mode === 'drain') {
-  const { drained } = await uplink.drain(60_000);
+  say(`BACKLOG ${uplink.status().sinks.reduce((sum, sink) => sum + sink.backlog, 0)}`);
+  const { drained, status } = await uplink.drain(600_000);
   await uplink.stop();
   catalog.close();
-  say(drained ? 'DRAINED' : 'NOT-DRAINED');
+  say(drained ? 'DRAINED' : `NOT-DRAINED ${JSON.stringify(status.sinks)}`);
   process.exit(drained ? 0 : 1);
 }
 

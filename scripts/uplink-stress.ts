@@ -32,6 +32,8 @@ export interface StressReport {
   readonly committed: number;
   readonly filesystem: { readonly artefacts: number; readonly duplicates: number; readonly losses: number; readonly corrupt: number; readonly unexpected: number; readonly partialLeft: number };
   readonly postgres: { readonly rows: number; readonly duplicates: number; readonly losses: number; readonly unexpected: number; readonly redeliveriesAbsorbed: number };
+  /** Outbox rows (all sinks) still undelivered when the final drain started. */
+  readonly backlogBeforeDrain: number;
   readonly backlogAfterDrain: number;
   readonly seconds: number;
 }
@@ -67,10 +69,11 @@ function runChild(args: string[], killAfter: ((ready: boolean) => number | null)
     });
     child.stderr.on('data', (chunk: Buffer) => { errors += chunk.toString(); });
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': only then has all of the child's output been read.
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (signal !== 'SIGKILL' && code !== 0) {
-        reject(new Error(`stress child exited with ${code ?? signal}: ${errors.slice(-2000)}`));
+        reject(new Error(`stress child exited with ${code ?? signal}: ${output.slice(-2000)} ${errors.slice(-2000)}`));
         return;
       }
       // Only complete lines count: a line cut by the kill was never acknowledged to anyone.
@@ -113,7 +116,7 @@ function killDelay(options: StressOptions): (ready: boolean) => number | null {
   };
 }
 
-async function verify(dataDir: string, schema: string, options: StressOptions, acknowledged: Set<string>, started: number): Promise<StressReport> {
+async function verify(dataDir: string, schema: string, options: StressOptions, acknowledged: Set<string>, started: number, backlogBeforeDrain: number): Promise<StressReport> {
   const catalog = new Database(join(dataDir, 'catalog.db'), { readonly: true });
   const committedRows = catalog.prepare('SELECT segment_key, record_key FROM stress_artefacts').all() as { segment_key: string; record_key: string | null }[];
   const committed = new Set(committedRows.flatMap((row) => (row.record_key === null ? [row.segment_key] : [row.segment_key, row.record_key])));
@@ -147,6 +150,7 @@ async function verify(dataDir: string, schema: string, options: StressOptions, a
       unexpected: count(pgCounts, (key) => !committed.has(key)),
       redeliveriesAbsorbed: rows.reduce((sum, row) => sum + row.redeliveries, 0),
     },
+    backlogBeforeDrain,
     backlogAfterDrain,
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
@@ -166,7 +170,8 @@ export async function runUplinkStress(options: StressOptions): Promise<StressRep
     }
     const drain = await runChild([dataDir, options.pgUrl, schema, 'drain'], () => null);
     if (!drain.output.includes('DRAINED\n')) throw new Error(`final drain did not finish: ${drain.output.slice(-500)}`);
-    return await verify(dataDir, schema, options, acknowledged, started);
+    const backlogBeforeDrain = Number(/^BACKLOG (\d+)$/m.exec(drain.output)?.[1] ?? Number.NaN);
+    return await verify(dataDir, schema, options, acknowledged, started, backlogBeforeDrain);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -9,6 +9,7 @@ import type { Config } from './config/schema.js';
 import { openCatalog, type CatalogDatabase } from './catalog/database.js';
 import { createRetention, type RetentionModule } from './retention/retention-module.js';
 import { SpoolRetentionSource } from './retention/spool-source.js';
+import { VaultRetentionSource } from './retention/vault-source.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { GatewayError } from './shared/errors.js';
 import type { HoldPort, OutboxPort } from './shared/ports.js';
@@ -93,7 +94,7 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
   const retention = createRetention({
     db: catalog,
     config: config.retention,
-    sources: [new SpoolRetentionSource({ root: join(config.dataDir, 'spool') })],
+    sources: [new SpoolRetentionSource({ root: join(config.dataDir, 'spool') }), new VaultRetentionSource(security.vault)],
     audit,
     clock,
     logger,
@@ -111,6 +112,8 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
   const uplink = config.uplink.enabled
     ? createUplink({ config, catalog, clock, logger, registry, audit, holds }, createSinks(config, logger))
     : undefined;
+  // Signed audit checkpoints leave the box through the uplink (F3).
+  if (uplink) audit.attachOutbox(uplink);
   const sensors = config.sensors.enabled ? createSensors(config, logger, clock, security, uplink) : undefined;
   const api = await buildServer(
     {

@@ -69,7 +69,7 @@ export class JwtAuthenticator implements Authenticator {
     if (this.algorithms.length === 0) throw new GatewayError('PGW_ERR_CONFIG_INVALID', 'auth.algorithms allows no asymmetric algorithm');
     const fileKeys = options.jwksFile ? (JSON.parse(readFileSync(options.jwksFile, 'utf8')) as JSONWebKeySet).keys : [];
     const local = createLocalJWKSet({ keys: [...(options.localKeys ?? []), ...fileKeys] });
-    const remote = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : undefined;
+    const remote = options.jwksUrl ? createRemoteJWKSet(JwtAuthenticator.jwksUrl(options.jwksUrl)) : undefined;
     this.keys = async (header, token) => {
       try {
         return await local(header, token);
@@ -78,6 +78,16 @@ export class JwtAuthenticator implements Authenticator {
         throw error;
       }
     };
+  }
+
+  /** Key sets are fetched over HTTPS only (plain HTTP just for a loopback identity provider in development). */
+  private static jwksUrl(text: string): URL {
+    const url = new URL(text);
+    const loopback = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+      throw new GatewayError('PGW_ERR_CONFIG_INVALID', 'auth.jwksUrl must be an https URL', { jwksUrl: url.origin });
+    }
+    return url;
   }
 
   async authenticate(authorization: string | undefined, context: { ip: string }): Promise<Principal> {

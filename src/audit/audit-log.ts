@@ -46,9 +46,21 @@ const MAX_DETAILS_BYTES = 8 * 1024;
 export class AuditLog implements AuditPort {
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
+  private outbox: OutboxPort | undefined;
 
   constructor(private readonly options: AuditLogOptions) {
     this.log = options.logger.child({ module: 'audit' });
+    this.outbox = options.outbox;
+  }
+
+  /**
+   * Connects the uplink once it exists (it is built after the audit log, which it audits into) and
+   * hands it the latest checkpoint; checkpoint keys are deterministic, so a repeat is no duplicate.
+   */
+  attachOutbox(outbox: OutboxPort): void {
+    this.outbox = outbox;
+    const latest = this.checkpoints().at(-1);
+    if (latest) this.export(latest);
   }
 
   start(): void {
@@ -61,15 +73,21 @@ export class AuditLog implements AuditPort {
     this.timer = undefined;
   }
 
+  /** Appends one record; with an `idempotencyKey` already in the log, returns that record and writes nothing. */
   append(event: AuditEvent): AuditRecord {
     const details = canonicalJson(event.details ?? {});
-    if (Buffer.byteLength(details) > MAX_DETAILS_BYTES || event.action.length > 128 || event.object.length > 512 || event.actor.length > 256) {
+    if (Buffer.byteLength(details) > MAX_DETAILS_BYTES || event.action.length > 128 || event.object.length > 512 || event.actor.length > 256 || (event.idempotencyKey?.length ?? 0) > 512) {
       throw new GatewayError('PGW_ERR_INTERNAL', 'audit event exceeds the size limits', { action: event.action.slice(0, 128) });
     }
     const { db } = this.options;
     let record: AuditRecord;
     try {
+      // IMMEDIATE: the head is read under the write lock, so a second process (the CLI) cannot fork the chain.
       record = db.transaction(() => {
+        if (event.idempotencyKey !== undefined) {
+          const existing = db.prepare('SELECT * FROM audit_log WHERE idempotency_key = ?').get(event.idempotencyKey) as AuditRow | undefined;
+          if (existing) return recordFromRow(existing);
+        }
         const head = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
         const unsigned = {
           seq: (head?.seq ?? 0) + 1,
@@ -80,13 +98,14 @@ export class AuditLog implements AuditPort {
           object: event.object,
           outcome: event.outcome,
           details: JSON.parse(details) as Record<string, unknown>,
+          ...(event.idempotencyKey === undefined ? {} : { idempotencyKey: event.idempotencyKey }),
         };
         const prevHash = head?.hash ?? GENESIS_HASH;
         const full: AuditRecord = { ...unsigned, prevHash, hash: hashRecord(prevHash, unsigned) };
-        db.prepare('INSERT INTO audit_log (seq, ts, actor, role, action, object, outcome, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-          .run(full.seq, full.ts, full.actor, full.role, full.action, full.object, full.outcome, details, full.prevHash, full.hash);
+        db.prepare('INSERT INTO audit_log (seq, ts, actor, role, action, object, outcome, details, prev_hash, hash, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+          .run(full.seq, full.ts, full.actor, full.role, full.action, full.object, full.outcome, details, full.prevHash, full.hash, full.idempotencyKey ?? null);
         return full;
-      })();
+      }).immediate();
     } catch (error) {
       this.log.error({ err: error, action: event.action }, 'audit record could not be written');
       throw new GatewayError('PGW_ERR_AUDIT_UNAVAILABLE', 'the audit log cannot be written; the action is refused', { action: event.action }, { cause: error });
@@ -146,8 +165,12 @@ export class AuditLog implements AuditPort {
     this.options.db
       .prepare('INSERT OR IGNORE INTO audit_checkpoints (seq, head_hash, ts, key_id, signature) VALUES (?, ?, ?, ?, ?)')
       .run(signed.seq, signed.headHash, signed.ts, signed.keyId, signed.signature);
-    this.options.outbox?.enqueue({ kind: 'audit_checkpoint', key: `audit-checkpoint:${signed.seq}:${signed.headHash}`, group: 'audit', body: { ...signed } });
+    this.export(signed);
     return signed;
+  }
+
+  private export(checkpoint: SignedHead): void {
+    this.outbox?.enqueue({ kind: 'audit_checkpoint', key: `audit-checkpoint:${checkpoint.seq}:${checkpoint.headHash}`, group: 'audit', body: { ...checkpoint } });
   }
 
   /** After a commit: refresh the signed head anchor, then checkpoint if one is due. */
@@ -156,7 +179,8 @@ export class AuditLog implements AuditPort {
       if (!this.options.db.open || this.options.db.inTransaction) return;
       const head = this.head();
       if (head.seq === 0) return;
-      writeFileAtomic(this.options.anchorPath, JSON.stringify(signHead(this.options.signingKey, head.seq, head.hash, new Date(this.options.clock.now()).toISOString())));
+      // Not fsynced: after power loss the anchor may lag behind the (fsynced) log, which verify accepts; it is never ahead.
+      writeFileAtomic(this.options.anchorPath, JSON.stringify(signHead(this.options.signingKey, head.seq, head.hash, new Date(this.options.clock.now()).toISOString())), 0o600, false);
       this.checkpointIfDue();
     } catch (error) {
       this.log.error({ err: error }, 'audit head anchor or checkpoint could not be written');
@@ -181,7 +205,13 @@ export class AuditLog implements AuditPort {
   }
 }
 
+/** The anchor file, or undefined when absent or unreadable (e.g. emptied by a power loss before its data reached disk). */
 export function readAnchor(path: string): SignedHead | undefined {
   if (!existsSync(path)) return undefined;
-  return JSON.parse(readFileSync(path, 'utf8')) as SignedHead;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as SignedHead;
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
 }

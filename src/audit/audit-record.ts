@@ -16,6 +16,8 @@ export interface AuditRecord {
   readonly object: string;
   readonly outcome: string;
   readonly details: Readonly<Record<string, unknown>>;
+  /** Set for events a component may append again after a crash; one record per key. */
+  readonly idempotencyKey?: string;
   readonly prevHash: string;
   readonly hash: string;
 }
@@ -30,6 +32,7 @@ export function hashRecord(prevHash: string, record: Omit<AuditRecord, 'prevHash
     object: record.object,
     outcome: record.outcome,
     details: record.details,
+    idempotencyKey: record.idempotencyKey,
   });
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
@@ -67,6 +70,7 @@ export interface AuditRow {
   details: string;
   prev_hash: string;
   hash: string;
+  idempotency_key: string | null;
 }
 
 export function recordFromRow(row: AuditRow): AuditRecord {
@@ -79,6 +83,7 @@ export function recordFromRow(row: AuditRow): AuditRecord {
     object: row.object,
     outcome: row.outcome,
     details: JSON.parse(row.details) as Record<string, unknown>,
+    ...(row.idempotency_key === null ? {} : { idempotencyKey: row.idempotency_key }),
     prevHash: row.prev_hash,
     hash: row.hash,
   };

@@ -79,4 +79,11 @@ export const SECURITY_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    name: 'security-004-audit-idempotency',
+    sql: `
+      ALTER TABLE audit_log ADD COLUMN idempotency_key TEXT;
+      CREATE UNIQUE INDEX audit_log_idempotency ON audit_log (idempotency_key) WHERE idempotency_key IS NOT NULL;
+    `,
+  },
 ];

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../shared/logger.js';
 import type { OutboxItem } from '../shared/ports.js';
-import { copyFileDurably, discardPartialFiles, ensureDirectoryDurably, writeFileDurably } from './durable-file.js';
+import { copyFileDurably, discardPartialFiles, ensureDirectoryDurably, writeFileDurably } from '../shared/durable-file.js';
 import { groupToName, keyToName, type Provenance, type Sink } from './sink.js';
 
 /** What the filesystem sink writes next to (or instead of) a payload: the artefact's envelope. */

@@ -5,7 +5,7 @@ import type { OutboxStore } from '../catalog/outbox-store.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { AuditPort, HoldPort, StoragePressurePort } from '../shared/ports.js';
-import { discardPartialFiles, fsyncDirectory } from './durable-file.js';
+import { discardPartialFiles, fsyncDirectory } from '../shared/durable-file.js';
 import { assessPressure, mayEvict, type PressureReason, type SpoolPolicy } from './spool-policy.js';
 
 export interface SpoolGuardOptions {
@@ -54,7 +54,7 @@ export class SpoolGuard implements StoragePressurePort {
     this.usedGauge = new Gauge({ name: 'pgw_uplink_spool_used_bytes', help: 'Bytes in the spool.', registers: [registry] });
     this.pressureGauge = new Gauge({ name: 'pgw_uplink_spool_pressure', help: '1 while the spool is above its high-water mark.', registers: [registry] });
     this.evictedCounter = new Counter({ name: 'pgw_uplink_spool_evicted_total', help: 'Spooled files evicted after delivery and local retention.', registers: [registry] });
-    this.discardedCounter = new Counter({ name: 'pgw_uplink_spool_discarded_total', help: 'Half-written or unacknowledged spool files discarded on restart.', registers: [registry] });
+    this.discardedCounter = new Counter({ name: 'pgw_uplink_spool_discarded_total', help: 'Half-written spool files discarded on restart.', registers: [registry] });
     this.current = {
       usedBytes: 0, freeBytes: 0, quotaBytes: policy.quotaBytes, highWaterBytes: 0, lowWaterBytes: 0,
       underPressure: false, reason: null, since: null, evictedFiles: 0, heldFiles: 0,
@@ -70,22 +70,18 @@ export class SpoolGuard implements StoragePressurePort {
   }
 
   /**
-   * Run once at start, before producers write: discards half-written files and complete files that no committed
-   * outbox row references (written, then the process died before the artefact was acknowledged).
+   * Run once at start, before producers write: discards half-written (`*.partial`) files left by a crash. Complete
+   * files that no committed outbox row references (written, then the process died before the artefact was
+   * recorded, or files of other producers) are only counted: retention removes them when their time is up.
    */
-  recover(): { partial: number; unacknowledged: number } {
+  recover(): { partial: number; unreferenced: number } {
     mkdirSync(this.options.root, { recursive: true });
     const partial = discardPartialFiles(this.options.root).length;
-    let unacknowledged = 0;
-    for (const path of listFiles(this.options.root)) {
-      if (this.options.store.isSpoolFileReferenced(path)) continue;
-      rmSync(path, { force: true });
-      fsyncDirectory(dirname(path));
-      unacknowledged += 1;
-    }
-    this.discardedCounter.inc(partial + unacknowledged);
-    if (partial + unacknowledged > 0) this.options.logger.warn({ partial, unacknowledged }, 'discarded spool files left by a crash');
-    return { partial, unacknowledged };
+    const unreferenced = listFiles(this.options.root).filter((path) => !this.options.store.isSpoolFileReferenced(path)).length;
+    this.discardedCounter.inc(partial);
+    if (partial > 0) this.options.logger.warn({ partial }, 'discarded half-written spool files left by a crash');
+    if (unreferenced > 0) this.options.logger.info({ unreferenced }, 'spool files not in the outbox are left to retention');
+    return { partial, unreferenced };
   }
 
   /** Evicts what may go, measures, and raises or clears the alarm. */

@@ -16,15 +16,16 @@ export function fsyncDirectory(path: string): void {
  * Writes `data` to `path` so that a crash leaves either the old file or the new one, never a mix:
  * temp file in the same directory, write, fsync, rename, fsync the directory. Callers pass only
  * data that may rest on disk (ciphertext, public keys, key files created 0600 from the first byte).
+ * `durable: false` skips the fsyncs for files that may lag behind after power loss (the rename stays atomic).
  */
-export function writeFileAtomic(path: string, data: Buffer | string, mode = 0o600): void {
+export function writeFileAtomic(path: string, data: Buffer | string, mode = 0o600, durable = true): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(temp, 'wx', mode);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
     rmSync(temp, { force: true });
@@ -32,7 +33,7 @@ export function writeFileAtomic(path: string, data: Buffer | string, mode = 0o60
   }
   closeSync(fd);
   renameSync(temp, path);
-  fsyncDirectory(dir);
+  if (durable) fsyncDirectory(dir);
 }
 
 /** Removes a file and makes the removal durable. */

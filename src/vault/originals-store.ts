@@ -82,6 +82,14 @@ export class OriginalsStore {
     return rows.map(fromRow);
   }
 
+  /** Live originals recorded (started) before `beforeMs`, oldest first. */
+  recordedBefore(beforeMs: number): OriginalRecord[] {
+    const rows = this.db
+      .prepare('SELECT * FROM vault_originals WHERE shredded_at IS NULL AND start_ms < ? ORDER BY start_ms, original_id')
+      .all(beforeMs) as OriginalRow[];
+    return rows.map(fromRow);
+  }
+
   /** Up to `limit` live originals whose data key is wrapped under a KEK other than `kekId`. */
   wrappedUnderOtherThan(kekId: string, limit: number): OriginalRecord[] {
     const rows = this.db

@@ -37,14 +37,9 @@ export interface RotationProgress {
 }
 
 const SAFE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
-const SYSTEM: VaultActor = { actor: 'system:vault' };
 
 function directoryName(cameraId: string): string {
   return SAFE_NAME.test(cameraId) && !cameraId.startsWith('.') ? cameraId : `cam-${createHash('sha256').update(cameraId).digest('hex').slice(0, 16)}`;
-}
-
-function boundOf(record: OriginalRecord): BoundMetadata {
-  return record;
 }
 
 /**
@@ -102,6 +97,11 @@ export class Vault implements OriginalsPort {
     return cameras.flatMap((camera) => this.store_.within(camera, fromMs, toMs));
   }
 
+  /** Live originals recorded before `beforeMs` (the retention sweeper's inventory). */
+  recordedBefore(beforeMs: number): OriginalRecord[] {
+    return this.store_.recordedBefore(beforeMs);
+  }
+
   /**
    * Decrypts one original fully in memory. Any failed check (tag, bound metadata, wrapped key,
    * ingest hash) throws PGW_ERR_VAULT_INTEGRITY after an audit record; no plaintext is returned.
@@ -117,7 +117,7 @@ export class Vault implements OriginalsPort {
       const file = readFileSync(join(this.options.vaultDir, record.path));
       let plain: Buffer;
       try {
-        plain = decryptSegment(dek, file, boundOf(record));
+        plain = decryptSegment(dek, file, record);
       } finally {
         dek.fill(0);
       }
@@ -186,15 +186,17 @@ export class Vault implements OriginalsPort {
     for (;;) {
       const batch = this.store_.wrappedUnderOtherThan(toKek, this.options.rotationBatch);
       if (batch.length === 0) break;
-      const updates: { record: OriginalRecord; wrapped: Buffer }[] = [];
-      for (const record of batch) {
-        const aad = Buffer.from(record.originalId);
-        const dek = await this.options.keys.unwrap(record.kekId ?? '', record.wrappedDek ?? Buffer.alloc(0), aad);
-        updates.push({ record, wrapped: await this.options.keys.wrap(toKek, dek, aad) });
+      const updates: { originalId: string; fromKek: string; wrapped: Buffer }[] = [];
+      for (const { originalId, kekId, wrappedDek } of batch) {
+        if (kekId === null || wrappedDek === null) continue;
+        const aad = Buffer.from(originalId);
+        const dek = await this.options.keys.unwrap(kekId, wrappedDek, aad);
+        updates.push({ originalId, fromKek: kekId, wrapped: await this.options.keys.wrap(toKek, dek, aad) });
         dek.fill(0);
       }
+      // One transaction per batch: a kill -9 leaves each data key wrapped under either the old or the new KEK.
       this.options.db.transaction(() => {
-        for (const { record, wrapped } of updates) this.store_.rewrap(record.originalId, record.kekId ?? '', toKek, wrapped);
+        for (const update of updates) this.store_.rewrap(update.originalId, update.fromKek, toKek, update.wrapped);
       })();
       rewrapped += updates.length;
       await onProgress?.({ fromKeks, toKek, rewrapped });
@@ -205,7 +207,7 @@ export class Vault implements OriginalsPort {
       await this.options.keys.retire(kekId);
       this.log.info({ kekId }, 'retired key-encryption key');
     }
-    if (rewrapped > 0 || fromKeks.length > 0) this.options.audit.append({ ...SYSTEM, action: 'vault.kek_retire', object: `kek:${toKek}`, outcome: 'success', details: { retired: fromKeks, rewrapped } });
+    if (rewrapped > 0 || fromKeks.length > 0) this.options.audit.append({ actor: 'system:vault', action: 'vault.kek_retire', object: `kek:${toKek}`, outcome: 'success', details: { retired: fromKeks, rewrapped } });
     return { fromKeks, toKek, rewrapped };
   }
 

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { createSecurityStack, type SecurityStack } from '../../src/access/security-stack.js';
 import { issueLocalToken } from '../../src/api/local-token.js';
 import { composeApi } from '../../src/app.js';
+import type { RetentionModule } from '../../src/retention/retention-module.js';
 import { openCatalog, type CatalogDatabase } from '../../src/catalog/database.js';
 import { configSchema, type Config, type ConfigInput } from '../../src/config/schema.js';
 import { ManualClock } from '../../src/shared/clock.js';
@@ -39,6 +40,7 @@ export interface TestGateway {
   db: CatalogDatabase;
   security: SecurityStack;
   api: FastifyInstance;
+  retention: RetentionModule;
   config: Config;
   token(subject: string, roles: Role[], options?: { ttlSec?: number; amr?: string[] }): Promise<string>;
   close(): Promise<void>;
@@ -48,13 +50,14 @@ export interface TestGateway {
 export async function openTestGateway(overrides: Omit<ConfigInput, 'dataDir'> = {}, dataDir = tempDir(), clock = new ManualClock(Date.UTC(2026, 2, 1, 12))): Promise<TestGateway> {
   const config = testConfig(dataDir, overrides);
   const db = openCatalog(join(dataDir, 'catalog.db'));
-  const { security, api } = await composeApi(config, silentLogger(), clock, db);
+  const { security, api, retention } = await composeApi(config, silentLogger(), clock, db);
   return {
     dataDir,
     clock,
     db,
     security,
     api,
+    retention,
     config,
     token: (subject, roles, options = {}) =>
       issueLocalToken(security.tokenKey.privateKey, security.tokenKey.keyId, {

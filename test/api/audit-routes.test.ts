@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SignedHead } from '../../src/audit/audit-record.js';
 import { bearer, openTestGateway, removeDir, type TestGateway } from '../access/security-fixtures.js';
 
 describe('audit API: filtered reads (themselves audited) and verification', () => {
@@ -36,5 +37,22 @@ describe('audit API: filtered reads (themselves audited) and verification', () =
     expect(tampered).toMatchObject({ ok: false, firstBad: { seq } });
     expect(tampered.firstBad.reason).toMatch(/altered/);
     expect(gw.security.audit.query({ action: 'audit.verify', limit: 10 }).records.map((r) => r.outcome)).toEqual(['success', 'failure']);
+  });
+});
+
+describe('F3: audit checkpoints go to the uplink outbox', () => {
+  it('queues each signed checkpoint for central storage with a deterministic key', async () => {
+    const gw = await openTestGateway({ audit: { checkpointEvery: 3 } });
+    try {
+      for (let n = 0; n < 7; n++) gw.security.audit.append({ actor: 'abe', action: 'access.approve', object: `access-request:${n}`, outcome: 'success' });
+      const queued = gw.db.prepare("SELECT DISTINCT item_key AS key, body FROM outbox_items WHERE kind = 'audit_checkpoint' ORDER BY item_key").all() as { key: string; body: string }[];
+      const stored = gw.security.audit.checkpoints();
+      expect(stored.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(queued.map((item) => item.key))).toEqual(new Set(stored.map((cp) => `audit-checkpoint:${cp.seq}:${cp.headHash}`)));
+      expect(gw.security.audit.verify(queued.map((item) => JSON.parse(item.body) as SignedHead)).ok).toBe(true);
+    } finally {
+      await gw.close();
+      removeDir(gw.dataDir);
+    }
   });
 });

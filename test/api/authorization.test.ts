@@ -4,20 +4,20 @@ import { bearer, openTestGateway, removeDir, type TestGateway } from '../access/
 
 const SOME_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
-/** Every route of the security module and the roles allowed on it. */
-const ROUTES: { method: 'GET' | 'POST'; url: string; allowed: Role[]; payload?: Record<string, unknown> }[] = [
-  { method: 'GET', url: '/v1/keys', allowed: ['admin'] },
-  { method: 'POST', url: '/v1/keys/rotate', allowed: ['admin'] },
-  { method: 'GET', url: '/v1/audit', allowed: ['auditor'] },
-  { method: 'GET', url: '/v1/audit/verify', allowed: ['auditor'] },
-  { method: 'POST', url: '/v1/access-requests', allowed: ['investigator'], payload: {} },
-  { method: 'GET', url: '/v1/access-requests', allowed: ['investigator', 'approver', 'auditor', 'admin'] },
-  { method: 'POST', url: `/v1/access-requests/${SOME_ID}/approve`, allowed: ['approver'], payload: {} },
-  { method: 'POST', url: `/v1/access-requests/${SOME_ID}/deny`, allowed: ['approver'], payload: {} },
-  { method: 'POST', url: `/v1/access-requests/${SOME_ID}/revoke`, allowed: ['approver'], payload: {} },
-  { method: 'GET', url: `/v1/access-requests/${SOME_ID}/export`, allowed: ['investigator'] },
-  { method: 'GET', url: `/v1/access-requests/${SOME_ID}/exports/${'0'.repeat(32)}/manifest`, allowed: ['investigator', 'approver', 'auditor'] },
-];
+interface GuardedOperation {
+  method: string;
+  url: string;
+  allowed: Role[];
+}
+
+/** Every operation in the OpenAPI document that declares the roles its guard admits (`x-roles`). */
+function guardedOperations(spec: { paths: Record<string, Record<string, { 'x-roles'?: Role[] }>> }): GuardedOperation[] {
+  return Object.entries(spec.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).flatMap(([method, operation]) =>
+      operation['x-roles'] ? [{ method: method.toUpperCase(), url: path.replace('{id}', SOME_ID).replace('{exportId}', '0'.repeat(32)), allowed: operation['x-roles'] }] : [],
+    ),
+  );
+}
 
 describe('D4 / E2: function-level authorization and input limits', () => {
   let gw: TestGateway;
@@ -29,14 +29,17 @@ describe('D4 / E2: function-level authorization and input limits', () => {
     removeDir(gw.dataDir);
   });
 
-  it('D4: every admin-only route (and every other role-bound route) answers 403 to all other roles, and each refusal is audited', async () => {
+  it('D4: every admin/operator route (and every other role-bound route) answers 403 to all other roles, and each refusal is audited', async () => {
+    const routes = guardedOperations((await gw.api.inject({ method: 'GET', url: '/docs/json' })).json());
+    expect(routes.filter((route) => route.allowed.includes('admin') && route.allowed.length === 1).map((r) => `${r.method} ${r.url}`)).toEqual(['GET /v1/keys', 'POST /v1/keys/rotate']);
+    expect(routes.length).toBeGreaterThanOrEqual(11);
     let refusals = 0;
-    for (const [routeIndex, route] of ROUTES.entries()) {
+    for (const [routeIndex, route] of routes.entries()) {
       for (const role of ROLES.filter((r) => !route.allowed.includes(r))) {
         const token = await gw.token(`user-${role}`, [role]);
         // one client address per route and role, so that per-route rate limits do not answer first
         const remoteAddress = `10.4.${routeIndex}.${ROLES.indexOf(role)}`;
-        const response = await gw.api.inject({ method: route.method, url: route.url, headers: bearer(token), remoteAddress, ...(route.payload ? { payload: route.payload } : {}) });
+        const response = await gw.api.inject({ method: route.method as 'GET' | 'POST', url: route.url, headers: bearer(token), remoteAddress, ...(route.method === 'POST' ? { payload: {} } : {}) });
         expect(response.statusCode, `${route.method} ${route.url} as ${role}`).toBe(403);
         expect(response.json()).toMatchObject({ code: 'PGW_ERR_FORBIDDEN', status: 403 });
         refusals++;
@@ -46,6 +49,16 @@ describe('D4 / E2: function-level authorization and input limits', () => {
       }
     }
     expect(gw.security.audit.query({ action: 'api.forbidden', limit: 1000 }).records).toHaveLength(refusals);
+    // and the declared roles are really admitted by the guard
+    for (const [routeIndex, route] of routes.entries()) {
+      for (const role of route.allowed) {
+        const token = await gw.token(`user-${role}`, [role]);
+        const remoteAddress = `10.6.${routeIndex}.${ROLES.indexOf(role)}`;
+        const response = await gw.api.inject({ method: route.method as 'GET' | 'POST', url: route.url, headers: bearer(token), remoteAddress, ...(route.method === 'POST' ? { payload: {} } : {}) });
+        expect(response.statusCode, `${route.method} ${route.url} as ${role}`).not.toBe(403);
+        expect(response.statusCode).toBeLessThan(500);
+      }
+    }
     expect(refusals).toBeGreaterThan(30);
   });
 

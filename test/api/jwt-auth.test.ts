@@ -106,3 +106,31 @@ describe('E3: failed authentications are rate limited per client and audited', (
     expect((await call(await gw.token('ivy', ['investigator']), '10.1.1.1')).statusCode).toBe(200);
   });
 });
+
+describe('E1: keys from a JWKS URL', () => {
+  it('verifies tokens against a key set fetched from the configured URL, and refuses a non-HTTPS remote URL', async () => {
+    const { createServer } = await import('node:http');
+    const idp = await generateKeyPair('ES256', { extractable: true });
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(idp.publicKey)), kid: 'es-1', alg: 'ES256' }] });
+    let fetches = 0;
+    const server = createServer((_req, res) => {
+      fetches++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(jwks);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const gw = await openTestGateway({ auth: { issuer: ISS, audience: AUD, jwksUrl: `http://127.0.0.1:${port}/jwks.json`, localIssuer: false } });
+    try {
+      const now = Math.floor(gw.clock.now() / 1000);
+      const token = await new SignJWT({ roles: ['auditor'], sub: 'aud', iss: ISS, aud: AUD, iat: now, exp: now + 600 }).setProtectedHeader({ alg: 'ES256', kid: 'es-1' }).sign(idp.privateKey);
+      const response = await gw.api.inject({ method: 'GET', url: '/v1/audit', headers: bearer(token) });
+      expect(response.statusCode).toBe(200);
+      expect(fetches).toBeGreaterThanOrEqual(1);
+    } finally {
+      await gw.close();
+      removeDir(gw.dataDir);
+      server.close();
+    }
+    await expect(openTestGateway({ auth: { jwksUrl: 'http://idp.example/jwks.json' } })).rejects.toMatchObject({ code: 'PGW_ERR_CONFIG_INVALID' });
+  });
+});

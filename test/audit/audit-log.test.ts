@@ -55,6 +55,17 @@ describe('audit log: hash chain, verification and checkpoints', () => {
     expect(log.verify()).toMatchObject({ ok: true, records: 10, headSeq: 10 });
   });
 
+  it('keeps one record per idempotency key (a rerun after a crash appends nothing), and the key is covered by the hash', () => {
+    const event = { actor: 'system:retention', action: 'retention.delete', object: 'segment:s1', outcome: 'success' as const, idempotencyKey: 'retention.delete:s1:1700000000000' };
+    const first = log.append(event);
+    const again = log.append({ ...event, details: { rerun: true } });
+    expect(again).toEqual(first);
+    expect(log.query({ action: 'retention.delete', limit: 10 }).records).toHaveLength(1);
+    expect(log.verify().ok).toBe(true);
+    db.prepare('UPDATE audit_log SET idempotency_key = ? WHERE seq = ?').run('retention.delete:s2:1', first.seq);
+    expect(log.verify().firstBad?.seq).toBe(first.seq);
+  });
+
   it('filters and pages', () => {
     const first = log.query({ action: 'access.approve', limit: 2 });
     expect(first.records.map((r) => r.seq)).toEqual([2, 4]);

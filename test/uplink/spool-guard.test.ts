@@ -8,7 +8,7 @@ import { ManualClock } from '../../src/shared/clock.js';
 import { idempotencyKey } from '../../src/shared/idempotency-key.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import type { SpooledArtefact } from '../../src/shared/ports.js';
-import { writeFileDurably } from '../../src/uplink/durable-file.js';
+import { writeFileDurably } from '../../src/shared/durable-file.js';
 import { FilesystemSink } from '../../src/uplink/filesystem-sink.js';
 import { createDeliveryMetrics, OutboxWorker } from '../../src/uplink/outbox-worker.js';
 import { SpoolGuard } from '../../src/uplink/spool-guard.js';
@@ -114,16 +114,16 @@ describe('SpoolGuard: disk pressure with held data (H3)', () => {
     expect(failing.acceptingOriginals()).toBe(false);
   });
 
-  it('on restart discards half-written and unacknowledged spool files, keeps acknowledged ones', () => {
+  it('on restart discards half-written spool files, keeps acknowledged ones and leaves unreferenced ones to retention', () => {
     const acknowledged = produce('g1', 100);
     mkdirSync(join(spool, 'cam2'), { recursive: true });
     const partial = join(spool, 'cam2', '.x.mp4.1234.partial');
     const unacknowledged = join(spool, 'cam2', 'never-committed.mp4');
     writeFileSync(partial, 'half');
     writeFileSync(unacknowledged, 'complete but never recorded');
-    expect(guard.recover()).toEqual({ partial: 1, unacknowledged: 1 });
+    expect(guard.recover()).toEqual({ partial: 1, unreferenced: 1 });
     expect(existsSync(partial)).toBe(false);
-    expect(existsSync(unacknowledged)).toBe(false);
+    expect(existsSync(unacknowledged)).toBe(true);
     expect(existsSync(acknowledged.path)).toBe(true);
   });
 
@@ -134,7 +134,7 @@ describe('SpoolGuard: disk pressure with held data (H3)', () => {
     writeFileDurably(path, Buffer.alloc(500, 2));
     eventsOnly.enqueueAtomically(() => undefined, [{ kind: 'segment', key: idempotencyKey('segment:cam3:1', '1'.repeat(64)), group: 'cam3', filePath: path }]);
     expect(eventsOnly.backlog('mqtt').backlog).toBe(0);
-    expect(guard.recover()).toEqual({ partial: 0, unacknowledged: 0 });
+    expect(guard.recover()).toEqual({ partial: 0, unreferenced: 0 });
     expect(guard.check().usedBytes).toBe(500);
     clock.advance(HOUR);
     expect(guard.check()).toMatchObject({ usedBytes: 0, evictedFiles: 1 });

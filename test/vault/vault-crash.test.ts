@@ -37,14 +37,16 @@ function startChild(script: string, args: string[], ready: (line: string) => boo
   });
 }
 
-function filesUnder(root: string): string[] {
+/** Regular files under `root` (below 64 MiB) modified at or after `sinceMs`. */
+function filesUnder(root: string, sinceMs = 0): string[] {
   if (!existsSync(root)) return [];
   return readdirSync(root, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => join(entry.parentPath, entry.name))
     .filter((path) => {
       try {
-        return statSync(path).size < 64 * 1024 * 1024;
+        const stat = statSync(path);
+        return stat.size < 64 * 1024 * 1024 && stat.mtimeMs >= sinceMs;
       } catch (error) {
         return !(error instanceof Error);
       }
@@ -59,11 +61,13 @@ describe('vault crash safety', () => {
     const dir = tempDir();
     dirs.push(dir);
     const marker = `PLAINTEXT-MARKER-${randomBytes(12).toString('hex')}`;
+    const startedAt = Date.now() - 1000;
     let stored = 0;
     const child = await startChild('ingest-child.ts', [dir, marker], (line) => line.startsWith('stored') && ++stored >= 25);
     await child.kill();
     const needle = Buffer.from(marker);
-    const scanned = [...filesUnder(dir), ...filesUnder(tmpdir())];
+    // The whole data dir, and everything in tmp written since the child started (the marker is new).
+    const scanned = [...filesUnder(dir), ...filesUnder(tmpdir(), startedAt)];
     expect(scanned.length).toBeGreaterThan(3);
     const leaks = scanned.filter((path) => {
       try {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import '../route-roles.js';
 import type { Readable } from 'node:stream';
 import { principalOf } from '../auth.js';
 import type { Principal, Role } from '../../shared/types.js';
@@ -102,7 +103,7 @@ const requestRoutes: FastifyPluginAsync<{ service: AccessRequestsService }> = as
     bodyLimit: 16 * 1024,
     schema: {
       tags: ['access'],
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }], 'x-roles': ['investigator'],
       body: {
         type: 'object',
         additionalProperties: false,
@@ -123,7 +124,7 @@ const requestRoutes: FastifyPluginAsync<{ service: AccessRequestsService }> = as
     preValidation: readers,
     schema: {
       tags: ['access'],
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }], 'x-roles': ['investigator', 'approver', 'auditor', 'admin'],
       querystring: {
         type: 'object',
         additionalProperties: false,
@@ -139,7 +140,7 @@ const requestRoutes: FastifyPluginAsync<{ service: AccessRequestsService }> = as
 
   app.get<{ Params: { id: string } }>('/v1/access-requests/:id', {
     preValidation: readers,
-    schema: { tags: ['access'], security: [{ bearer: [] }], params: idParams, response: { 200: requestView } },
+    schema: { tags: ['access'], security: [{ bearer: [] }], 'x-roles': ['investigator', 'approver', 'auditor', 'admin'], params: idParams, response: { 200: requestView } },
   }, async (request) => service.get(principalOf(request), request.params.id));
 };
 
@@ -151,7 +152,7 @@ const decisionRoutes: FastifyPluginAsync<{ service: AccessRequestsService }> = a
     config: STRICT,
     schema: {
       tags: ['access'],
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }], 'x-roles': ['approver'],
       params: idParams,
       body: { type: 'object', additionalProperties: false, properties: { grantHours: { type: 'integer', minimum: 1, maximum: 168 }, reason: { type: 'string', minLength: 1, maxLength: 500 } } },
       response: { 200: requestView },
@@ -162,7 +163,7 @@ const decisionRoutes: FastifyPluginAsync<{ service: AccessRequestsService }> = a
     app.post<{ Params: { id: string }; Body: { reason?: string } }>(`/v1/access-requests/:id/${decision}`, {
       preValidation: requireRole('approver'),
       config: STRICT,
-      schema: { tags: ['access'], security: [{ bearer: [] }], params: idParams, body: reasonBody, response: { 200: requestView } },
+      schema: { tags: ['access'], security: [{ bearer: [] }], 'x-roles': ['approver'], params: idParams, body: reasonBody, response: { 200: requestView } },
     }, async (request) => service[decision](principalOf(request), request.params.id, request.body ?? {}));
   }
 };
@@ -175,7 +176,7 @@ const exportRoutes: FastifyPluginAsync<{ service: AccessRequestsService }> = asy
     config: STRICT,
     schema: {
       tags: ['access'],
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }], 'x-roles': ['investigator'],
       params: idParams,
       querystring: { type: 'object', additionalProperties: false, properties: { camera: CAMERA_ID, from: TIME, to: TIME } },
     },
@@ -193,7 +194,7 @@ const exportRoutes: FastifyPluginAsync<{ service: AccessRequestsService }> = asy
     preValidation: requireRole('investigator', 'approver', 'auditor'),
     schema: {
       tags: ['access'],
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }], 'x-roles': ['investigator', 'approver', 'auditor'],
       params: { type: 'object', additionalProperties: false, required: ['id', 'exportId'], properties: { id: idParams.properties.id, exportId: { type: 'string', pattern: '^[0-9a-f]{32}$' } } },
       response: { 200: manifestSchema },
     },

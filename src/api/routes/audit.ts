@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import '../route-roles.js';
 import { principalOf } from '../auth.js';
 import type { Principal } from '../../shared/types.js';
 
@@ -31,6 +32,7 @@ const recordSchema = {
     object: { type: 'string' },
     outcome: { type: 'string' },
     details: { type: 'object', additionalProperties: true },
+    idempotencyKey: { type: 'string' },
     prevHash: { type: 'string' },
     hash: { type: 'string' },
   },
@@ -46,7 +48,7 @@ export const auditRoutes: FastifyPluginAsync<{ service: AuditReadService }> = as
     preValidation: auditorOnly,
     schema: {
       tags: ['audit'],
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }], 'x-roles': ['auditor'],
       querystring: {
         type: 'object',
         additionalProperties: false,
@@ -70,7 +72,7 @@ export const auditRoutes: FastifyPluginAsync<{ service: AuditReadService }> = as
     config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
     schema: {
       tags: ['audit'],
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }], 'x-roles': ['auditor'],
       response: {
         200: {
           type: 'object',

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import '../route-roles.js';
 import { principalOf } from '../auth.js';
 import type { Principal } from '../../shared/types.js';
 
@@ -20,13 +21,13 @@ const statusSchema = {
 
 export const keysRoutes: FastifyPluginAsync<{ service: KeysService }> = async (app, { service }) => {
   const adminOnly = app.guards.requireRole('admin');
-  app.get('/v1/keys', { preValidation: adminOnly, schema: { tags: ['keys'], security: [{ bearer: [] }], response: { 200: statusSchema } } }, async () => service.status());
+  app.get('/v1/keys', { preValidation: adminOnly, schema: { tags: ['keys'], security: [{ bearer: [] }], 'x-roles': ['admin'], response: { 200: statusSchema } } }, async () => service.status());
   app.post('/v1/keys/rotate', {
     preValidation: adminOnly,
     config: { rateLimit: { max: 2, timeWindow: '1 minute' } },
     schema: {
       tags: ['keys'],
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }], 'x-roles': ['admin'],
       response: { 200: { type: 'object', additionalProperties: false, properties: { fromKeks: { type: 'array', items: { type: 'string' } }, toKek: { type: 'string' }, rewrapped: { type: 'integer' } } } },
     },
   }, async (request) => service.rotate(principalOf(request)));
