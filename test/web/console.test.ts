@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestGateway, removeDir, type TestGateway } from '../access/security-fixtures.js';
+import { makeClip, openTestGateway, removeDir, type TestGateway } from '../access/security-fixtures.js';
 import { launchChromium, signIn, snap, watchPage } from './console-browser.js';
 
 describe('operator console in headless Chromium', () => {
@@ -13,8 +15,13 @@ describe('operator console in headless Chromium', () => {
   beforeAll(async () => {
     browser = await launchChromium();
     gateway = await openTestGateway();
+    const clip = makeClip(1);
+    for (let n = 0; n < 2; n++) {
+      const startMs = Date.UTC(2026, 2, 1, 8, 10) + n * 10_000;
+      await gateway.security.vault.store({ segmentId: `cam-1-seg-${n}`, cameraId: 'cam-1', startMs, endMs: startMs + 9_999, container: 'mp4', data: clip });
+    }
     baseUrl = await gateway.api.listen({ host: '127.0.0.1', port: 0 });
-    page = await browser.newPage();
+    page = await browser.newPage({ timezoneId: 'UTC', acceptDownloads: true });
     problems = watchPage(page);
   });
 
@@ -89,6 +96,22 @@ describe('operator console in headless Chromium', () => {
 
     const { requests } = (await gateway.api.inject({ method: 'GET', url: '/v1/access-requests', headers: { authorization: `Bearer ${await gateway.token('aud', ['auditor'])}` } })).json();
     expect(requests[0]).toMatchObject({ caseNumber: 'CASE-1', requester: 'ivan', status: 'approved', decidedBy: 'alice' });
+  });
+
+  it('downloads the approved export and its signed manifest as the requester', async () => {
+    await signIn(page, baseUrl, await gateway.token('ivan', ['investigator']));
+    await page.getByRole('link', { name: 'Access requests' }).click();
+    const row = page.getByRole('row', { name: /CASE-1/ });
+    const [exportFile] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Download export' }).click()]);
+    expect(exportFile.suggestedFilename()).toMatch(/^export-[0-9a-f]{32}\.ts$/);
+    await page.getByText(/Export [0-9a-f]{32} downloaded \(2 segments\)/).waitFor();
+    const [manifestFile] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Download manifest' }).click()]);
+    const manifest = JSON.parse(readFileSync(await manifestFile.path(), 'utf8'));
+    const exported = readFileSync(await exportFile.path());
+    expect(manifest).toMatchObject({ requester: 'ivan', approver: 'alice', request: { caseNumber: 'CASE-1' } });
+    expect(manifest.signature).toEqual(expect.any(String));
+    expect(manifest.export.sha256).toBe(createHash('sha256').update(exported).digest('hex'));
+    expect(manifest.segments).toHaveLength(2);
   });
 
   it('refuses self-approval in the UI and says why, and the API refuses it too', async () => {
