@@ -36,11 +36,32 @@ describe('operator console in headless Chromium', () => {
     expect(page.url()).toBe(`${baseUrl}/console/`);
     expect(response?.headers()['content-security-policy']).toContain("default-src 'self'");
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in');
+    expect(await page.evaluate("document.querySelector('a[href], button, input, select, textarea')?.textContent")).toBe('Skip to main content');
+    const skip = page.getByRole('link', { name: 'Skip to main content' });
+    await skip.focus();
+    expect((await skip.boundingBox())?.x).toBeGreaterThanOrEqual(0);
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('main');
     await signIn(page, baseUrl, await gateway.token('olga', ['operator']));
     await page.getByText('Signed in as olga (operator)').waitFor();
     await page.getByRole('navigation', { name: 'Console sections' }).getByRole('link', { name: 'Uplink' }).click();
     await page.getByRole('heading', { level: 1, name: 'Uplink' }).waitFor();
+    expect(await page.evaluate('document.activeElement?.tagName')).toBe('H1');
+    expect(await page.getByRole('link', { name: 'Uplink' }).getAttribute('aria-current')).toBe('page');
     await snap(page, 'uplink');
+  });
+
+  it('sends a refused token back to the sign-in page with the reason', async () => {
+    const other = await openTestGateway();
+    try {
+      await signIn(page, baseUrl, await other.token('mallory', ['auditor']));
+      await page.getByText('The gateway refused the token').waitFor();
+      expect(await page.evaluate("sessionStorage.getItem('pgw.token')")).toBeNull();
+      expect(await page.getByRole('navigation', { name: 'Console sections' }).isHidden()).toBe(true);
+    } finally {
+      await other.close();
+      removeDir(other.dataDir);
+    }
   });
 
   it('shows the retention API\'s validation message, then saves a valid rule and previews the sweep', async () => {
@@ -131,6 +152,36 @@ describe('operator console in headless Chromium', () => {
     }, [id, token] as const);
     expect(refused.status).toBe(403);
     expect(refused.body.detail).toContain('four eyes');
+  });
+
+  it('places a legal hold as an approver and lists it as active', async () => {
+    await signIn(page, baseUrl, await gateway.token('alice', ['approver']));
+    await page.getByRole('link', { name: 'Retention & holds' }).click();
+    const form = page.getByRole('form', { name: 'Place a legal hold' });
+    await form.getByLabel('Cameras').fill('cam-1');
+    await form.getByLabel('From').fill('2026-03-01T08:00');
+    await form.getByLabel('To').fill('2026-03-01T09:00');
+    await form.getByLabel('Case number').fill('CASE-1');
+    await form.getByLabel('Reason').fill('Evidence for the hit-and-run case');
+    await form.getByRole('button', { name: 'Place hold' }).click();
+    await page.getByText(/Hold hold_[0-9a-f]{32} placed for case CASE-1/).waitFor();
+    await page.getByRole('table', { name: 'Legal holds' }).getByRole('row', { name: /CASE-1.*active/ }).waitFor();
+    await snap(page, 'holds');
+  });
+
+  it('splits the redacted MJPEG preview stream into JPEG frames by content-length', async () => {
+    // A string, so that the test runner does not rewrite the browser's dynamic import.
+    const frames = await page.evaluate<{ early: number; frames: number[][]; rest: number }>(`(async () => {
+      const { takeFrames } = await import('/console/js/preview.js');
+      const part = (bytes) => [...new TextEncoder().encode('--frame\\r\\ncontent-type: image/jpeg\\r\\ncontent-length: ' + bytes.length + '\\r\\n\\r\\n'), ...bytes, 13, 10];
+      const stream = new Uint8Array([...part([0xff, 0xd8, 1, 2, 0xff, 0xd9]), ...part([0xff, 0xd8, 3, 0xff, 0xd9]), ...part([0xff, 0xd8, 9]).slice(0, -4)]);
+      const early = takeFrames(stream.subarray(0, 40)).frames.length;
+      const all = takeFrames(stream);
+      return { early, frames: all.frames.map((f) => [...f]), rest: all.rest.length };
+    })()`);
+    expect(frames.early).toBe(0);
+    expect(frames.frames).toEqual([[0xff, 0xd8, 1, 2, 0xff, 0xd9], [0xff, 0xd8, 3, 0xff, 0xd9]]);
+    expect(frames.rest).toBeGreaterThan(0);
   });
 
   it('filters, pages and verifies the audit log', async () => {

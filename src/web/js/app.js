@@ -23,6 +23,13 @@ const announcer = document.getElementById('announcer');
 /** Aborted when the page changes, so live previews and pending reads stop. */
 let pageScope = new AbortController();
 
+/** The first page for a role: what that person most likely came to do. */
+function homeFor(roles) {
+  if (roles.includes('operator') || roles.includes('admin')) return 'cameras';
+  if (roles.includes('investigator') || roles.includes('approver')) return 'access';
+  return roles.includes('auditor') ? 'audit' : 'cameras';
+}
+
 function loginPage(message) {
   const token = h('textarea', { name: 'token', rows: '5', required: true, autocomplete: 'off', spellcheck: 'false' });
   const form = h('form', { class: 'login', 'aria-label': 'Sign in' },
@@ -36,8 +43,9 @@ function loginPage(message) {
       return;
     }
     session.set(value);
-    window.location.hash = '#/cameras';
-    render();
+    const target = `#/${homeFor(session.claims()?.roles ?? [])}`;
+    if (window.location.hash === target) render();
+    else window.location.hash = target;
   });
   const status = h('div', {}, message ? h('p', { class: 'problem', role: 'alert' }, message) : null);
   clear(main, pageHeading('Sign in', 'Paste a bearer token issued for you. What you can see and do follows the roles in it.'), status, form);
@@ -69,8 +77,9 @@ function render() {
     loginPage();
     return;
   }
-  const name = window.location.hash.replace(/^#\/?/, '').split('/')[0] || 'cameras';
-  const page = PAGES[name] ?? PAGES.cameras;
+  const requested = window.location.hash.replace(/^#\/?/, '').split('/')[0];
+  const name = Object.hasOwn(PAGES, requested) ? requested : homeFor(claims.roles);
+  const page = PAGES[name];
   for (const link of nav.querySelectorAll('a')) {
     if (link.getAttribute('href') === `#/${name}`) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
@@ -82,6 +91,11 @@ function render() {
   announcer.textContent = `${page.title} page`;
 }
 
+// The hash is the router's; the skip link moves focus without touching it.
+document.querySelector('.skip-link').addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
 window.addEventListener('hashchange', render);
 window.addEventListener('pgw:unauthorized', () => {
   session.clear();

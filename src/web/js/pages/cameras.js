@@ -3,10 +3,12 @@ import { actionButton, clear, field, h, notice, onSubmit, pageHeading, problemVi
 import { maskEditor } from '../mask-editor.js';
 import { playPreview, snapshotImage } from '../preview.js';
 
-const DEFAULTS = { id: '', kind: 'stationary', source: '', profile: 'live', redactionStyle: 'pixelate', masks: [], retentionClass: 'redacted', audio: { enabled: false, justification: '' }, enabled: true };
+const DEFAULTS = { id: '', kind: 'stationary', source: '', profile: 'live', redactionStyle: 'pixelate', masks: [], retentionClass: 'standard', audio: { enabled: false, justification: '' }, enabled: true };
 
 function cameraForm(camera, { output, signal, done }) {
   const editing = Boolean(camera.id);
+  /** The API hides RTSP credentials (`rtsp://***@…`); such a source must be typed again to be saved. */
+  const hiddenCredentials = camera.source.includes('***@');
   const masks = maskEditor(camera.masks);
   const audio = h('input', { name: 'audioEnabled', type: 'checkbox', checked: camera.audio.enabled });
   const enabled = h('input', { name: 'enabled', type: 'checkbox', checked: camera.enabled });
@@ -16,8 +18,8 @@ function cameraForm(camera, { output, signal, done }) {
       field('Kind', select('kind', ['stationary', 'bodyworn'], camera.kind)),
       field('Detection profile', select('profile', ['live', 'thorough', 'none'], camera.profile)),
       field('Redaction style', select('redactionStyle', ['pixelate', 'blur', 'fill'], camera.redactionStyle))),
-    field('Source', h('input', { name: 'source', required: true, maxlength: '2048', value: editing ? '' : camera.source, placeholder: editing ? 'unchanged unless you type a new one' : 'rtsp://camera.local/stream' }),
-      editing ? `Now ${camera.source} (credentials hidden). Leave empty to keep it.` : 'RTSP URL or file path the gateway reads.'),
+    field('Source', h('input', { name: 'source', required: true, maxlength: '2048', value: hiddenCredentials ? '' : camera.source, placeholder: 'rtsp://camera.local/stream' }),
+      hiddenCredentials ? `Now ${camera.source}: the gateway never sends credentials back, so type the full URL again.` : 'rtsp://… URL, a file path (looped), testsrc:WxH@FPS (test pattern) or upload.'),
     h('div', { class: 'row' },
       field('Retention class', h('input', { name: 'retentionClass', value: camera.retentionClass, maxlength: '64' })),
       h('div', { class: 'field checkbox' }, h('label', {}, enabled, ' Enabled')),
@@ -34,7 +36,7 @@ function cameraForm(camera, { output, signal, done }) {
     const body = {
       id: values.id,
       kind: values.kind,
-      source: values.source || camera.source,
+      source: values.source,
       profile: values.profile,
       redactionStyle: values.redactionStyle,
       masks: masks.masks(),
@@ -42,7 +44,6 @@ function cameraForm(camera, { output, signal, done }) {
       audio: { enabled: audio.checked, justification: values.audioJustification },
       enabled: enabled.checked,
     };
-    if (editing && !values.source) throw new Error('Type the source again: the gateway never sends stored credentials back.');
     const saved = await api(editing ? `/v1/cameras/${camera.id}` : '/v1/cameras', { method: editing ? 'PUT' : 'POST', body });
     clear(output, notice(`Camera ${saved.id} ${editing ? 'saved and restarted' : 'added and started'}.`));
     await done(saved.id);
