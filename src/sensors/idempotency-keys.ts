@@ -1,7 +1,8 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { GatewayError } from '../shared/errors.js';
+import { idempotencyKey, jsonSha256 } from '../shared/idempotency-key.js';
 
 /**
  * Deterministic idempotency keys (H4, P8). A record's key is an HMAC of its topic and raw payload
@@ -39,13 +40,16 @@ export function loadOrCreateDedupeSecret(path: string): Buffer {
   return secret;
 }
 
+/**
+ * `sensor_record:<policy>@sha256:<hex>` (the shared key format): the content digest is HMAC-SHA-256 of
+ * topic and raw payload, stable across restarts for a redelivered message.
+ */
 export function recordKey(secret: Buffer, policyId: string, topic: string, payload: Uint8Array): string {
-  const mac = createHmac('sha256', secret).update(topic, 'utf8').update('\u0000').update(payload).digest('hex').slice(0, 40);
-  return `sensor_record:${policyId}:${mac}`;
+  const digest = createHmac('sha256', secret).update(topic, 'utf8').update('\u0000').update(payload).digest('hex');
+  return idempotencyKey(`sensor_record:${policyId}`, digest);
 }
 
-/** Aggregates hold no identifiers, so their key is a plain content hash. */
+/** Aggregates hold no identifiers, so their key is the plain content hash of the published window. */
 export function aggregateKey(policyId: string, policyVersion: number, windowStart: number, body: unknown): string {
-  const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 40);
-  return `sensor_aggregate:${policyId}:v${policyVersion}:${windowStart}:${digest}`;
+  return idempotencyKey(`sensor_aggregate:${policyId}:v${policyVersion}:${windowStart}`, jsonSha256(body));
 }

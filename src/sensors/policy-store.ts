@@ -77,8 +77,7 @@ export class SensorPolicyStore {
   /** Reads the stored set, or the seed policies when none was stored yet. */
   load(): VersionedPolicySet {
     if (existsSync(this.options.filePath)) {
-      const stored = JSON.parse(readFileSync(this.options.filePath, 'utf8')) as VersionedPolicySet;
-      this.active = { ...stored, policies: validatePolicies(stored.policies) };
+      this.active = this.readStored();
     } else {
       this.active = {
         version: 1,
@@ -88,6 +87,19 @@ export class SensorPolicyStore {
       };
     }
     return this.active;
+  }
+
+  private readStored(): VersionedPolicySet {
+    let stored: VersionedPolicySet;
+    try {
+      stored = JSON.parse(readFileSync(this.options.filePath, 'utf8')) as VersionedPolicySet;
+    } catch (error) {
+      throw new GatewayError('PGW_ERR_CONFIG_INVALID', `stored sensor policies ${this.options.filePath} are unreadable`, { path: this.options.filePath }, { cause: error });
+    }
+    if (!Number.isInteger(stored.version) || stored.version < 1) {
+      throw new GatewayError('PGW_ERR_CONFIG_INVALID', `stored sensor policies ${this.options.filePath} have no valid version`, { path: this.options.filePath });
+    }
+    return { ...stored, policies: validatePolicies(stored.policies) };
   }
 
   current(): VersionedPolicySet {

@@ -101,14 +101,21 @@ export class SensorService {
     this.logger.info({ policyVersion: set.version, policies: set.policies.length }, 'sensor policies loaded');
     const pipeline = this.pipeline;
     await this.ingest.start((topic, payload) => pipeline.handle(topic, payload));
-    this.flushTimer = setInterval(() => void this.flushWindows(), this.deps.flushIntervalMs ?? 5000);
+    // Failures are logged by flushWindows and retried on the next tick.
+    this.flushTimer = setInterval(() => {
+      this.flushWindows().catch(() => undefined);
+    }, this.deps.flushIntervalMs ?? 5000);
     this.flushTimer.unref();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.flushTimer);
     await this.ingest.stop();
-    await this.flushWindows(true);
+    try {
+      await this.flushWindows(true);
+    } catch (error) {
+      this.logger.error({ err: { message: (error as Error).message }, openWindows: this.aggregator.openWindows() }, 'open sensor windows not forwarded at stop');
+    }
     this.keyRing.discard();
   }
 

@@ -7,7 +7,7 @@ import type { Logger } from '../shared/logger.js';
  * the number of drops since the last line, so a flood of bad input cannot flood the log.
  */
 
-export const DROP_REASONS = ['unknown_topic', 'oversized', 'not_json', 'not_object', 'invalid_field', 'late', 'overloaded'] as const;
+export const DROP_REASONS = ['unknown_topic', 'oversized', 'not_json', 'not_object', 'invalid_field', 'late', 'future', 'overloaded'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export interface TopicCounters {

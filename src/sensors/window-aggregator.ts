@@ -9,6 +9,8 @@ import type { AggregateOutput, SensorPolicy } from './policy-schema.js';
 
 /** Distinct contributors held per open window of one policy; beyond it new contributors are refused. */
 export const MAX_CONTRIBUTORS_PER_WINDOW = 200_000;
+/** Zones per open window of one policy; beyond it records for new zones are refused. */
+export const MAX_CELLS_PER_WINDOW = 10_000;
 
 interface CellState {
   records: number;
@@ -36,7 +38,7 @@ export interface WindowAggregate extends SuppressedTable {
   readonly partial: boolean;
 }
 
-export type AddOutcome = 'added' | 'late' | 'overloaded';
+export type AddOutcome = 'added' | 'late' | 'future' | 'overloaded';
 
 function keyOf(value: MinimizedValue | undefined): string {
   if (typeof value === 'object') return `${value.lat},${value.lon}`;
@@ -55,10 +57,13 @@ export class WindowAggregator {
     const eventMs = output.timeField === undefined ? arrivalMs : Number(fields[output.timeField]);
     const windowStart = Math.floor(eventMs / output.windowMs) * output.windowMs;
     if (windowStart + output.windowMs + this.graceMs <= arrivalMs) return 'late';
+    // A window that starts more than one window ahead of the clock would stay open (in memory) until then.
+    if (windowStart > arrivalMs + output.windowMs) return 'future';
     const window = this.windowFor(policy.id, policyVersion, output, windowStart);
     const zone = keyOf(fields[output.zoneField]);
     let cell = window.cells.get(zone);
     if (!cell) {
+      if (window.cells.size >= MAX_CELLS_PER_WINDOW) return 'overloaded';
       cell = { records: 0, sum: 0, distinct: output.distinctField === undefined ? undefined : new Set() };
       window.cells.set(zone, cell);
     }

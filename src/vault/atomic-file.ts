@@ -1,16 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-
-/** fsyncs a directory so that a rename or unlink inside it survives power loss. */
-export function fsyncDirectory(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
+import { fsyncDirectory } from '../shared/durable-file.js';
 
 /**
  * Writes `data` to `path` so that a crash leaves either the old file or the new one, never a mix:

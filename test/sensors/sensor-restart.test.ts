@@ -121,4 +121,25 @@ describe('H4 MQTT persistence across restarts', () => {
     expect(seqs(downstream)).toEqual(range(0, 30));
     await closePublisher();
   });
+
+  it('redelivers a message whose forwarding failed instead of acknowledging it', async () => {
+    const { start, publish, closePublisher } = await scenario();
+    const delivered = new CollectingForwarder();
+    const attempts: number[] = [];
+    const flaky: SensorForwarder = {
+      forward: async (item) => {
+        const seq = (item.body?.fields as { seq: number }).seq;
+        attempts.push(seq);
+        if (seq === 3 && attempts.filter((attempt) => attempt === 3).length === 1) throw new Error('outbox unavailable');
+        await delivered.forward(item);
+      },
+      close: async () => {},
+    };
+    await start(flaky);
+    for (const seq of range(0, 8)) await publish(seq);
+    await waitUntil(() => delivered.unique().length === 8, 20_000, 'all messages after the failed forward');
+    expect(seqs(delivered.unique())).toEqual(range(0, 8));
+    expect(attempts.filter((seq) => seq === 3).length).toBeGreaterThanOrEqual(2);
+    await closePublisher();
+  });
 });

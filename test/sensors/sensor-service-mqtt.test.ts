@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MqttTopicSensorForwarder, type MqttOutputMessage, type SensorForwarder } from '../../src/sensors/sensor-forwarders.js';
@@ -63,7 +65,8 @@ describe('sensor service over MQTT (real broker when reachable)', () => {
     const root = uniqueRoot();
     const clock = new ManualClock(START);
     const clientId = `pgw-test-${randomUUID().slice(0, 8)}`;
-    const service = createService({ broker, root, policyDir: writePolicyDir(policiesFor(root)), dataDir: tempDir('data'), clientId, clock, forwarder });
+    const dataDir = tempDir('data');
+    const service = createService({ broker, root, policyDir: writePolicyDir(policiesFor(root)), dataDir, clientId, clock, forwarder });
     await service.start();
     const pub = await publisher(broker);
     cleanups.push(async () => {
@@ -73,7 +76,7 @@ describe('sensor service over MQTT (real broker when reachable)', () => {
     });
     const send = (topic: string, body: unknown): Promise<unknown> =>
       pub.publishAsync(`${root}/${topic}`, typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body), { qos: 1 });
-    return { root, clock, service, forwarder, send };
+    return { root, clock, service, forwarder, send, dataDir };
   }
 
   it('A7/A10: forwards only the named fields, coarsened, to the MQTT output topic with schema and policy version', async () => {
@@ -95,7 +98,7 @@ describe('sensor service over MQTT (real broker when reachable)', () => {
     const [{ topic, message }] = received as [{ topic: string; message: MqttOutputMessage }];
     expect(topic).toBe(`${outputRoot}/air-quality`);
     expect(message.kind).toBe('sensor_record');
-    expect(message.key).toMatch(/^sensor_record:air-quality:[0-9a-f]{40}$/);
+    expect(message.key).toMatch(/^sensor_record:air-quality@sha256:[0-9a-f]{64}$/);
     expect(message.body).toEqual({
       schemaVersion: 1,
       policyId: 'air-quality',
@@ -127,8 +130,8 @@ describe('sensor service over MQTT (real broker when reachable)', () => {
     expect(JSON.stringify(forwarder.items)).not.toContain('five');
   });
 
-  it('A8: the same MAC gets the same token within a rotation period and a different one after', async () => {
-    const { send, forwarder, clock } = await setup();
+  it('A8: the same MAC gets the same token within a rotation period and a different one after; A7: no raw MAC on disk', async () => {
+    const { send, forwarder, clock, dataDir } = await setup();
     await send('bt/r1/seen', { mac: 'AA-BB-CC-01-02-03', zone: 'north' });
     await send('bt/r2/seen', { mac: 'aa:bb:cc:01:02:03', zone: 'south' });
     await waitUntil(() => forwarder.items.length === 2, 10_000, 'two sightings');
@@ -139,6 +142,9 @@ describe('sensor service over MQTT (real broker when reachable)', () => {
     expect(tokens[0]).toBe(tokens[1]);
     expect(tokens[2]).not.toBe(tokens[0]);
     expect(JSON.stringify(forwarder.items).toLowerCase()).not.toMatch(/aa[:-]bb[:-]cc/);
+    const files = readdirSync(dataDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) expect(readFileSync(join(file.parentPath, file.name)).toString('latin1').toLowerCase()).not.toMatch(/aa[:-]?bb[:-]?cc[:-]?01/);
   });
 
   it('A9: Wi-Fi presence leaves as distinct devices per zone and 15-minute window, small cells suppressed', async () => {

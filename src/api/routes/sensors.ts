@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { policySchema, type VersionedPolicySet } from '../../sensors/policy-schema.js';
-import type { Principal } from '../../shared/types.js';
+import type { Principal, Role } from '../../shared/types.js';
+import '../route-roles.js';
 import { principalOf } from '../auth.js';
 
 /** What the sensor routes need; the sensors component implements it. */
@@ -69,18 +70,21 @@ const statsResponse = {
 /** `GET/PUT /v1/sensors/policies` (operator) and `GET /v1/sensors/stats` (operator, admin, auditor). */
 export const sensorsRoutes: FastifyPluginAsync<{ service: SensorsApiService }> = async (app, { service }) => {
   const security = [{ bearer: [] }];
+  const policyRoles: Role[] = ['operator'];
+  const statsRoles: Role[] = ['operator', 'admin', 'auditor'];
   app.get('/v1/sensors/policies', {
-    preHandler: app.guards.requireRole('operator'),
-    schema: { tags: ['sensors'], summary: 'The active sensor policy set and its version', security, response: { 200: policySetResponse() } },
+    preHandler: app.guards.requireRole(...policyRoles),
+    schema: { tags: ['sensors'], summary: 'The active sensor policy set and its version', security, 'x-roles': policyRoles, response: { 200: policySetResponse() } },
     handler: async () => service.currentPolicies(),
   });
 
   app.put<{ Body: { expectedVersion: number; policies: unknown[] } }>('/v1/sensors/policies', {
-    preHandler: app.guards.requireRole('operator'),
+    preHandler: app.guards.requireRole(...policyRoles),
     schema: {
       tags: ['sensors'],
       summary: 'Replace the sensor policy set (validated, versioned, audited)',
       security,
+      'x-roles': policyRoles,
       body: {
         type: 'object',
         additionalProperties: false,
@@ -96,8 +100,8 @@ export const sensorsRoutes: FastifyPluginAsync<{ service: SensorsApiService }> =
   });
 
   app.get('/v1/sensors/stats', {
-    preHandler: app.guards.requireRole('operator', 'admin', 'auditor'),
-    schema: { tags: ['sensors'], summary: 'Per-topic-filter counters: received, forwarded, dropped by reason', security, response: { 200: statsResponse } },
+    preHandler: app.guards.requireRole(...statsRoles),
+    schema: { tags: ['sensors'], summary: 'Per-topic-filter counters: received, forwarded, dropped by reason', security, 'x-roles': statsRoles, response: { 200: statsResponse } },
     handler: async () => service.statsView(),
   });
 };
