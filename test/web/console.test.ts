@@ -14,7 +14,7 @@ describe('operator console in headless Chromium', () => {
 
   beforeAll(async () => {
     browser = await launchChromium();
-    gateway = await openTestGateway();
+    gateway = await openTestGateway({ sensors: { enabled: true } });
     const clip = makeClip(1);
     for (let n = 0; n < 2; n++) {
       const startMs = Date.UTC(2026, 2, 1, 8, 10) + n * 10_000;
@@ -184,6 +184,20 @@ describe('operator console in headless Chromium', () => {
     expect(frames.rest).toBeGreaterThan(0);
   });
 
+  it('shows the sensor policy set and the gateway\'s validation message for a bad edit', async () => {
+    await signIn(page, baseUrl, await gateway.token('olga', ['operator']));
+    await page.getByRole('link', { name: 'Sensors' }).click();
+    const editor = page.getByLabel('Policies (JSON array)');
+    await editor.waitFor();
+    await editor.fill('[{"id": "parking", "topics": ["parking/+/occupancy"], "fields": {}}]');
+    await page.getByRole('button', { name: 'Save policies' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain("/policies/0: must have required property 'output'");
+    await page.getByRole('table', { name: 'Counters per topic filter' }).or(page.getByText('Counters per topic filter: no messages yet.')).waitFor();
+    await snap(page, 'sensors');
+  });
+
   it('filters, pages and verifies the audit log', async () => {
     await signIn(page, baseUrl, await gateway.token('audrey', ['auditor']));
     await page.getByRole('link', { name: 'Audit log' }).click();
@@ -204,9 +218,6 @@ describe('operator console in headless Chromium', () => {
 
   it('shows role refusals as problems and loads the other pages without script or CSP errors', async () => {
     await signIn(page, baseUrl, await gateway.token('olga', ['operator']));
-    await page.getByRole('link', { name: 'Sensors' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Sensors' }).waitFor();
-    await snap(page, 'sensors');
     await page.getByRole('link', { name: 'Cameras' }).click();
     await page.getByRole('heading', { level: 1, name: 'Cameras' }).waitFor();
     await snap(page, 'cameras');

@@ -62,6 +62,12 @@ function describeError(item) {
   return `${path ? `${Array.isArray(path) ? path.join('.') : path}: ` : ''}${item.message ?? JSON.stringify(item)}`;
 }
 
+/** A 404 from a whole API area means the feature is not enabled on this gateway: say so plainly. */
+export function unavailableOr(error, what) {
+  if (error?.problem?.status === 404) return h('p', { class: 'notice' }, `${what} is not enabled on this gateway.`);
+  return problemView(error);
+}
+
 export function notice(text, kind = 'ok') {
   return h('p', { class: `notice notice-${kind}`, role: 'status' }, text);
 }

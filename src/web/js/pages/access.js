@@ -28,8 +28,8 @@ function fileForm(output, reload) {
       },
     });
     form.reset();
-    clear(output, notice(`Request ${created.id} filed for case ${created.caseNumber}; it waits for another person's approval.`));
     await reload();
+    clear(output, notice(`Request ${created.id} filed for case ${created.caseNumber}; it waits for another person's approval.`));
   });
   return form;
 }
@@ -47,8 +47,8 @@ function decisionControls(request, claims, output, reload) {
   const decide = (decision) => async () => {
     const body = { ...(reason.value.trim() ? { reason: reason.value.trim() } : {}), ...(decision === 'approve' ? { grantHours: Number(hours.value) } : {}) };
     const updated = await api(`/v1/access-requests/${request.id}/${decision}`, { method: 'POST', body });
-    clear(output, notice(`Request ${updated.id} is now ${updated.status}.`));
     await reload();
+    clear(output, notice(`Request ${updated.id} is now ${updated.status}.`));
   };
   return h('div', { class: 'decision' },
     field('Grant hours', hours), field('Reason', reason),
@@ -80,8 +80,8 @@ function actionsFor(request, claims, output, reload) {
   if (roles.includes('approver') && request.status === 'approved' && !sameSubject(request.requester, claims.sub)) {
     cells.push(actionButton('Revoke', output, async () => {
       const updated = await api(`/v1/access-requests/${request.id}/revoke`, { method: 'POST', body: {} });
-      clear(output, notice(`Request ${updated.id} revoked.`));
       await reload();
+      clear(output, notice(`Request ${updated.id} revoked.`));
     }, { class: 'danger' }));
   }
   if (roles.includes('investigator') && request.status === 'approved' && sameSubject(request.requester, claims.sub)) cells.push(exportControls(request, output));

@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { actionButton, clear, field, h, notice, onSubmit, pageHeading, problemView, section, select, table } from '../dom.js';
+import { actionButton, clear, field, h, notice, onSubmit, pageHeading, problemView, section, select, table, unavailableOr } from '../dom.js';
 import { maskEditor } from '../mask-editor.js';
 import { playPreview, snapshotImage } from '../preview.js';
 
@@ -101,9 +101,9 @@ export function camerasPage(root, { signal }) {
         actionButton(`Edit ${c.id}`, output, async () => showForm(await api(`/v1/cameras/${c.id}`))), ' ',
         c.origin === 'api' ? actionButton(`Remove ${c.id}`, output, async () => {
           await api(`/v1/cameras/${c.id}`, { method: 'DELETE' });
-          clear(output, notice(`Camera ${c.id} removed.`));
           clear(detail);
           await reload();
+          clear(output, notice(`Camera ${c.id} removed.`));
         }, { class: 'danger' }) : h('span', { class: 'hint' }, 'from the configuration file')]],
     ], cameras, 'no cameras yet.'));
   };
@@ -111,8 +111,5 @@ export function camerasPage(root, { signal }) {
   add.addEventListener('click', () => showForm(structuredClone(DEFAULTS)));
   root.append(...pageHeading('Cameras', 'Every camera the gateway redacts, its live state, and a redacted live preview. Originals never leave the box.'),
     section('All cameras', h('div', { class: 'toolbar' }, add, actionButton('Refresh', output, reload)), output, list), detail);
-  reload().catch((error) => {
-    if (error?.problem?.status === 404) clear(list, h('p', { class: 'notice' }, 'This gateway has no camera API (live cameras are not enabled in this build).'));
-    else clear(output, problemView(error));
-  });
+  reload().catch((error) => clear(output, unavailableOr(error, 'The camera API')));
 }

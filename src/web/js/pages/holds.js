@@ -25,8 +25,8 @@ function placeForm(output, reload) {
       },
     });
     form.reset();
-    clear(output, notice(`Hold ${hold.id} placed for case ${hold.caseNumber}.`));
     await reload();
+    clear(output, notice(`Hold ${hold.id} placed for case ${hold.caseNumber}.`));
   });
   return form;
 }
@@ -37,8 +37,8 @@ function liftControl(hold, output, reload) {
   return h('div', { class: 'decision' }, field('Lift reason', reason), actionButton('Lift hold', output, async () => {
     if (!reason.value.trim()) throw new Error('Give a reason for lifting the hold.');
     await api(`/v1/holds/${hold.id}`, { method: 'DELETE', body: { reason: reason.value.trim() } });
-    clear(output, notice(`Hold ${hold.id} lifted.`));
     await reload();
+    clear(output, notice(`Hold ${hold.id} lifted.`));
   }, { class: 'danger' }));
 }
 

@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { actionButton, clear, field, h, notice, onSubmit, pageHeading, problemView, section, table, when } from '../dom.js';
+import { actionButton, clear, field, h, notice, onSubmit, pageHeading, section, table, unavailableOr, when } from '../dom.js';
 
 function policiesSection(root) {
   const output = h('div', { class: 'output', 'aria-live': 'polite' });
@@ -26,7 +26,7 @@ function policiesSection(root) {
     clear(body, form);
   };
   root.append(section('Policies', output, body));
-  load().catch((error) => clear(output, problemView(error)));
+  load().catch((error) => clear(output, unavailableOr(error, 'Sensor ingest (sensors.enabled)')));
 }
 
 function countersSection(root) {
@@ -48,7 +48,7 @@ function countersSection(root) {
       ], topics, 'no messages yet.'));
   };
   root.append(section('Counters', actionButton('Refresh', output, load), output, body));
-  load().catch((error) => clear(output, problemView(error)));
+  load().catch((error) => clear(output, unavailableOr(error, 'Sensor ingest (sensors.enabled)')));
 }
 
 export function sensorsPage(root) {
