@@ -45,16 +45,19 @@ function cameraForm(camera, { output, signal, done }) {
       enabled: enabled.checked,
     };
     const saved = await api(editing ? `/v1/cameras/${camera.id}` : '/v1/cameras', { method: editing ? 'PUT' : 'POST', body });
-    clear(output, notice(`Camera ${saved.id} ${editing ? 'saved and restarted' : 'added and started'}.`));
     await done(saved.id);
+    clear(output, notice(`Camera ${saved.id} ${editing ? 'saved and restarted' : 'added and started'}.`));
   });
   return form;
 }
 
 function previewPanel(cameraId, signal) {
-  const image = h('img', { alt: `Redacted live preview of camera ${cameraId}`, class: 'preview', 'data-camera': cameraId });
+  const image = h('img', { alt: `Redacted live preview of camera ${cameraId}`, class: 'preview', hidden: true });
   const state = h('p', { class: 'hint', 'aria-live': 'polite' }, 'Connecting to the redacted preview…');
-  playPreview(cameraId, image, signal, () => { state.textContent = 'Live, redacted.'; })
+  playPreview(cameraId, image, signal, () => {
+    image.hidden = false;
+    state.textContent = 'Live, redacted.';
+  })
     .catch((error) => { if (!signal.aborted) clear(state, problemView(error)); });
   return h('div', { class: 'preview-panel' }, image, state);
 }
