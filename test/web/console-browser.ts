@@ -13,9 +13,14 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
 }
 
-/** Collects page errors and CSP violations so that a test can assert there were none. */
-export function watchPage(page: Page): string[] {
+/** Collects page errors, CSP violations and any request that leaves the gateway, so that a test can assert there were none. */
+export function watchPage(page: Page, baseUrl: string): string[] {
   const problems: string[] = [];
+  const origin = new URL(baseUrl).origin;
+  page.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith('blob:') && !url.startsWith('data:') && new URL(url).origin !== origin) problems.push(`request outside the gateway: ${url}`);
+  });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) problems.push(`console error: ${message.text()}`);

@@ -22,7 +22,7 @@ describe('operator console in headless Chromium', () => {
     }
     baseUrl = await gateway.api.listen({ host: '127.0.0.1', port: 0 });
     page = await browser.newPage({ timezoneId: 'UTC', acceptDownloads: true });
-    problems = watchPage(page);
+    problems = watchPage(page, baseUrl);
   });
 
   afterAll(async () => {
@@ -216,7 +216,7 @@ describe('operator console in headless Chromium', () => {
     await snap(page, 'audit');
   });
 
-  it('shows role refusals as problems and loads the other pages without script or CSP errors', async () => {
+  it('shows role refusals as problems and loads the other pages without script errors, CSP violations or requests outside the gateway', async () => {
     await signIn(page, baseUrl, await gateway.token('olga', ['operator']));
     await page.getByRole('link', { name: 'Cameras' }).click();
     await page.getByRole('heading', { level: 1, name: 'Cameras' }).waitFor();
