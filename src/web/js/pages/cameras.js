@@ -3,6 +3,7 @@ import { actionButton, clear, field, h, notice, onSubmit, pageHeading, problemVi
 import { maskEditor } from '../mask-editor.js';
 import { playPreview, snapshotImage } from '../preview.js';
 
+const STATUS_REFRESH_MS = 3000;
 const DEFAULTS = { id: '', kind: 'stationary', source: '', profile: 'live', redactionStyle: 'pixelate', masks: [], retentionClass: 'standard', audio: { enabled: false, justification: '' }, enabled: true };
 
 function cameraForm(camera, { output, signal, done }) {
@@ -91,14 +92,22 @@ export function camerasPage(root, { signal }) {
     const scope = openDetail(camera.id ? `Edit camera ${camera.id}` : 'Add a camera');
     detail.querySelector('section').append(cameraForm(camera, { output, signal: scope, done: async (id) => { await reload(); showPreview(id); } }));
   };
+  /** State cells by camera id, refreshed in place so that focus and open forms are never disturbed. */
+  let stateCells = new Map();
+  const refreshStates = async () => {
+    await Promise.all([...stateCells].map(async ([id, cell]) => {
+      const status = await api(`/v1/cameras/${id}/status`, { signal }).catch(() => null);
+      clear(cell, statusCell(status));
+    }));
+  };
   const reload = async () => {
     const { cameras } = await api('/v1/cameras', { signal });
-    const statuses = new Map(await Promise.all(cameras.map(async (c) => [c.id, await api(`/v1/cameras/${c.id}/status`, { signal }).catch(() => null)])));
+    stateCells = new Map(cameras.filter((c) => c.enabled).map((c) => [c.id, h('div', { class: 'state' }, '…')]));
     clear(list, table('Cameras', [
       ['Camera', (c) => `${c.id} (${c.kind})`],
       ['Source', (c) => c.source],
       ['Redaction', (c) => `${c.profile}, ${c.redactionStyle}, ${c.masks.length} mask(s)`],
-      ['State', (c) => (c.enabled ? statusCell(statuses.get(c.id)) : 'disabled')],
+      ['State', (c) => stateCells.get(c.id) ?? 'disabled'],
       ['Actions', (c) => [
         actionButton(`Preview ${c.id}`, output, async () => showPreview(c.id)), ' ',
         actionButton(`Edit ${c.id}`, output, async () => showForm(await api(`/v1/cameras/${c.id}`))), ' ',
@@ -109,7 +118,10 @@ export function camerasPage(root, { signal }) {
           clear(output, notice(`Camera ${c.id} removed.`));
         }, { class: 'danger' }) : h('span', { class: 'hint' }, 'from the configuration file')]],
     ], cameras, 'no cameras yet.'));
+    await refreshStates();
   };
+  const timer = setInterval(() => void refreshStates(), STATUS_REFRESH_MS);
+  signal.addEventListener('abort', () => clearInterval(timer));
   const add = h('button', { type: 'button' }, 'Add a camera');
   add.addEventListener('click', () => showForm(structuredClone(DEFAULTS)));
   root.append(...pageHeading('Cameras', 'Every camera the gateway redacts, its live state, and a redacted live preview. Originals never leave the box.'),
