@@ -7,6 +7,7 @@ import { buildServer } from './api/server.js';
 import { findConsoleRoot } from './api/routes/console.js';
 import type { Config } from './config/schema.js';
 import { openCatalog, type CatalogDatabase } from './catalog/database.js';
+import { startDemoCamera, type DemoCamera } from './pipeline/demo-camera.js';
 import { createRetention, type RetentionModule } from './retention/retention-module.js';
 import { SpoolRetentionSource } from './retention/spool-source.js';
 import { VaultRetentionSource } from './retention/vault-source.js';
@@ -25,8 +26,8 @@ import type { UplinkService } from './uplink/uplink-service.js';
 export const GATEWAY_VERSION = '0.1.0';
 
 export interface Gateway {
-  /** Starts every component and the HTTP API; resolves with the API's base URL. */
-  start(): Promise<{ url: string }>;
+  /** Starts every component and the HTTP API; resolves with the API's base URL (and the demo camera's output folder). */
+  start(): Promise<{ url: string; demoOutputDir?: string }>;
   /** Stops components in reverse order; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -147,6 +148,7 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
 export function createGateway(config: Readonly<Config>, logger: Logger, clock: Clock = systemClock): Gateway {
   let catalog: CatalogDatabase | undefined;
   let components: Components | undefined;
+  let demo: DemoCamera | undefined;
   let stopped = false;
   return {
     async start() {
@@ -156,11 +158,13 @@ export function createGateway(config: Readonly<Config>, logger: Logger, clock: C
       await components.uplink?.start();
       await components.sensors?.service.start();
       const url = await components.api.listen({ host: config.http.host, port: config.http.port });
-      return { url };
+      if (config.pipeline.demoCamera) demo = await startDemoCamera(config, logger, clock, components.security.audit);
+      return { url, ...(demo ? { demoOutputDir: demo.outputDir } : {}) };
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      await demo?.stop();
       await components?.api.close();
       await components?.sensors?.service.stop();
       await components?.sensors?.forwarder.close();

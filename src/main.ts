@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandRun
   keys: { summary: 'keys status|rotate: the vault\'s key-encryption keys', load: async () => (await import('./cli/keys.js')).runKeys },
   uplink: { summary: 'uplink drain: deliver the outbox backlog now', load: async () => (await import('./cli/uplink.js')).runUplink },
   redact: { summary: 'redact faces and plates in image and video files', load: async () => (await import('./cli/redact.js')).runRedact },
+  eval: { summary: 'measure face and plate redaction recall/precision on labelled image sets', load: async () => (await import('./cli/eval.js')).runEval },
 };
 
 function usage(): string {

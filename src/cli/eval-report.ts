@@ -12,7 +12,7 @@ const fmt = (value: number): string => (Number.isNaN(value) ? '   -' : value.toF
 
 /** A fixed-width table, one row per (set, class). */
 export function formatTable(report: EvalReport): string {
-  const header = ['set', 'class', 'images', 'boxes', 'recall', ...FACE_BUCKETS.map((b) => `R ${b}`), 'precision', 'ms/img'];
+  const header = ['set', 'class', 'images', 'boxes', 'recall', ...FACE_BUCKETS.map((b) => `R ${b}`), 'precision', 'ms/img', 'cpu ms/img'];
   const rows = report.results.map((r) => [
     r.set,
     r.cls,
@@ -22,6 +22,7 @@ export function formatTable(report: EvalReport): string {
     ...FACE_BUCKETS.map((b) => `${fmt(r.score.byBucket[b].recall)} (${r.score.byBucket[b].boxes})`),
     fmt(r.score.precision),
     r.meanDetectMs.toFixed(0),
+    r.meanDetectCpuMs === null ? '-' : r.meanDetectCpuMs.toFixed(0),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();

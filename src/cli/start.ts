@@ -9,8 +9,9 @@ export async function runStart(argv: string[], io: CommandIo): Promise<number> {
   const config = loadConfig({ overrides: configOverrides(values) });
   const logger = createLogger({ level: config.log.level });
   const gateway = createGateway(config, logger);
-  const { url } = await gateway.start();
+  const { url, demoOutputDir } = await gateway.start();
   io.stdout.write(`privacy-gateway listening on ${url} (data in ${config.dataDir})\n`);
+  if (demoOutputDir !== undefined) io.stdout.write(`demo camera: redacted segments in ${demoOutputDir}\n`);
   logger.info({ url, dataDir: config.dataDir }, 'gateway started');
   return new Promise<number>((resolve) => {
     closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

@@ -27,6 +27,8 @@ export interface DecoderPlan {
 }
 
 const QUIET = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
+/** Decoders keep stdin open for ffmpeg's `q` command: a clean stop (for RTSP, a TEARDOWN) before any signal. */
+const DECODER_QUIET = ['-hide_banner', '-loglevel', 'error'];
 
 function preFilters(plan: DecoderPlan): string[] {
   const filters: string[] = [];
@@ -49,13 +51,13 @@ export function decoderArgs(plan: DecoderPlan): string[] {
   const pre = preFilters(plan);
   if (plan.analysis === undefined) {
     const chain = [...pre, 'format=yuv420p'].join(',');
-    return [...QUIET, ...input, '-map', '0:v:0', '-vf', chain, ...common, '-pix_fmt', 'yuv420p', 'pipe:1'];
+    return [...DECODER_QUIET, ...input, '-map', '0:v:0', '-vf', chain, ...common, '-pix_fmt', 'yuv420p', 'pipe:1'];
   }
   const head = pre.length > 0 ? `${pre.join(',')},` : '';
   const { width, height } = plan.analysis;
   const graph = `[0:v:0]${head}split=2[full][small];[full]format=yuv420p[yuv];[small]scale=${width}:${height}:flags=bilinear,format=rgb24[rgb]`;
   return [
-    ...QUIET, ...input, '-filter_complex', graph,
+    ...DECODER_QUIET, ...input, '-filter_complex', graph,
     '-map', '[yuv]', ...common, '-pix_fmt', 'yuv420p', 'pipe:1',
     '-map', '[rgb]', ...common, '-pix_fmt', 'rgb24', 'pipe:3',
   ];

@@ -44,8 +44,6 @@ export interface RedactFileOptions {
   /** Where the redacted file goes; omitted: analyse and compute regions only (evaluation), no encoding. */
   outputPath?: string;
   onProgress?: (framesDone: number, framesExpected: number | undefined) => void;
-  /** Time spent in the redaction step per frame (benchmark). */
-  onRedactTiming?: (ms: number) => void;
 }
 
 export interface FileRedactor {
@@ -144,7 +142,6 @@ async function runFile(job: FileJob, inputPath: string, fileOptions: RedactFileO
         frames.push(record);
         fileOptions.onProgress?.(frames.length, info.expectedFrames);
       },
-      onRedactTiming: fileOptions.onRedactTiming,
     });
     const result = await loop.run();
     checkComplete(inputPath, info, result.frames);

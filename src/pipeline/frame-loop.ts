@@ -43,8 +43,8 @@ export interface FrameLoopOptions {
   readonly sink: FrameSink | null;
   /** Every emitted frame with its regions (report, metrics). Not called per pixel; cheap objects only. */
   readonly onFrame?: (record: FrameRecord) => void;
-  /** Time spent in region redaction, for the benchmark. */
-  readonly onRedactTiming?: (ms: number) => void;
+  /** Called for each frame redacted whole (audit, metrics); rare by design. */
+  readonly onFailClosed?: () => void;
 }
 
 export interface FrameLoopResult {
@@ -165,6 +165,12 @@ export class FrameLoop {
     });
   }
 
+  /** Counts so far (live metrics); the same figures `run` resolves with at the end. */
+  snapshot(): FrameLoopResult {
+    const counters = this.analysis?.counters ?? { analysed: 0, failed: 0, skipped: 0 };
+    return { frames: this.emitted, failClosedFrames: this.failClosed, analysed: counters.analysed, analysisFailures: counters.failed, analysisSkipped: counters.skipped };
+  }
+
   /** Live: stop the decoder; frames already decoded are still emitted (fail-closed rules unchanged). */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -223,25 +229,25 @@ export class FrameLoop {
   }
 
   private redact(slot: number, ptsMs: number): RedactedRegion[] {
-    const started = this.options.onRedactTiming ? performance.now() : 0;
     const frame: YuvFrame = { data: this.pool.view(slot), width: this.frame.width, height: this.frame.height };
     let regions: RedactedRegion[];
     const failClosed = this.options.detection !== null && mustRedactWholeFrame(ptsMs, this.ledger.at(ptsMs), this.options.maxDetectionAgeMs);
     if (failClosed) {
       this.failClosed += 1;
       redactWholeFrame(frame);
+      this.options.onFailClosed?.();
       regions = [{ x: 0, y: 0, w: frame.width, h: frame.height, class: 'frame', source: 'failclosed' }];
     } else {
       regions = this.tracker.regionsAt(ptsMs).map((r) => ({ x: r.x, y: r.y, w: r.w, h: r.h, class: r.cls, source: r.source, ...(r.score === undefined ? {} : { score: r.score }) }));
       for (const region of regions) redactRegion(frame, region, this.options.style);
     }
-    if (this.options.onRedactTiming) this.options.onRedactTiming(performance.now() - started);
     return regions;
   }
 
   private maybeFinish(): void {
     if (!this.decodeEnded || this.pending.length > 0 || this.writesInFlight > 0 || this.settle === undefined) return;
-    if (this.analysis && !this.analysis.finished) return;
+    // A stopping live loop does not wait for a detection still in flight: what is left is decided now (fail closed).
+    if (this.analysis && !this.analysis.finished && !this.stopped) return;
     const settle = this.settle;
     this.settle = undefined;
     void this.decoder?.exited.then((exit) => {
@@ -250,8 +256,7 @@ export class FrameLoop {
         settle.reject(new GatewayError('PGW_ERR_FFMPEG', `decoding failed (${reason})`, { code: exit.code }));
         return;
       }
-      const counters = this.analysis?.counters ?? { analysed: 0, failed: 0, skipped: 0 };
-      settle.resolve({ frames: this.emitted, failClosedFrames: this.failClosed, analysed: counters.analysed, analysisFailures: counters.failed, analysisSkipped: counters.skipped });
+      settle.resolve(this.snapshot());
     });
   }
 }

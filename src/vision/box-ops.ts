@@ -79,18 +79,3 @@ export function suppress(detections: readonly Detection[], iouThreshold: number,
 export function fromCrop<T extends Box>(box: T, crop: Box, scale: number): T {
   return { ...box, x: crop.x + box.x / scale, y: crop.y + box.y / scale, w: box.w / scale, h: box.h / scale };
 }
-
-/** Overlapping tiles of side `tile` covering a width × height area (edge tiles shift inwards, never shrink). */
-export function tileGrid(width: number, height: number, tile: number, overlap: number): Box[] {
-  const starts = (length: number): number[] => {
-    if (length <= tile) return [0];
-    const count = Math.ceil((length - overlap) / (tile - overlap));
-    const step = (length - tile) / (count - 1);
-    return Array.from({ length: count }, (_, i) => Math.round(i * step));
-  };
-  const tiles: Box[] = [];
-  for (const y of starts(height)) {
-    for (const x of starts(width)) tiles.push({ x, y, w: Math.min(tile, width), h: Math.min(tile, height) });
-  }
-  return tiles;
-}

@@ -13,12 +13,12 @@ describe('decoderArgs', () => {
 
   it('resamples variable frame rates, crops odd sizes and speaks -vsync to old ffmpeg', () => {
     const args = decoderArgs({ input: 'in.mp4', output: { width: 640, height: 358 }, crop: true, constantRate: '20/1', ffmpegMajor: 4 });
-    expect(args).toEqual(['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', 'in.mp4', '-map', '0:v:0', '-vf', 'fps=20/1,crop=640:358:0:0,format=yuv420p', '-an', '-sn', '-dn', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1']);
+    expect(args).toEqual(['-hide_banner', '-loglevel', 'error', '-i', 'in.mp4', '-map', '0:v:0', '-vf', 'fps=20/1,crop=640:358:0:0,format=yuv420p', '-an', '-sn', '-dn', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1']);
   });
 
   it('reads the demo camera in real time from lavfi', () => {
     const args = decoderArgs({ input: 'testsrc2', inputFormat: 'lavfi', realtime: true, output: { width: 320, height: 240 }, crop: false, ffmpegMajor: 5 });
-    expect(args.slice(4, 9)).toEqual(['-re', '-f', 'lavfi', '-i', 'testsrc2']);
+    expect(args.slice(3, 8)).toEqual(['-re', '-f', 'lavfi', '-i', 'testsrc2']);
   });
 });
 

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { clipBox, fromCrop } from '../box-ops.js';
+import { clipBox, containment, fromCrop } from '../box-ops.js';
 import type { Box, Detection } from '../detector.js';
 import { cropScaled } from '../image-tensor.js';
 import { plateShaped, type TextRegionModel } from './text-region-model.js';
@@ -11,6 +11,8 @@ export interface PlateShape {
   /** Text lines shorter than this (analysis pixels at the pass's scale) are noise. */
   readonly minHeight: number;
   readonly minScore: number;
+  /** Text taller than this share of the image height is a sign or a banner, not a plate. */
+  readonly maxHeightShare: number;
 }
 
 export interface PlateSearchSpec {
@@ -27,16 +29,33 @@ export interface PlateSearchSpec {
     readonly bandTop: number;
   } | null;
   readonly shape: PlateShape;
+  /**
+   * With vehicle detections available, whole-image text outside every vehicle box is kept only at or above this
+   * score (signs and shop fronts are text too); null keeps all plate-shaped text.
+   */
+  readonly outsideVehicleMinScore: number | null;
 }
+
+/** Vehicles at or above this score give plate context; a text box belongs to one when mostly inside it. */
+const CONTEXT_VEHICLE_MIN_SCORE = 0.2;
+const CONTEXT_CONTAINMENT = 0.5;
 
 async function textPass(text: TextRegionModel, image: tf.Tensor3D, crop: Box, scale: number, shape: PlateShape): Promise<Detection[]> {
   const input = cropScaled(image, crop, scale);
   try {
     const regions = await text.run(input, shape.minScore);
-    return plateShaped(regions, shape.minAspect, shape.maxAspect, shape.minHeight).map((plate) => fromCrop(plate, crop, scale));
+    const maxHeight = shape.maxHeightShare * image.shape[0];
+    return plateShaped(regions, shape.minAspect, shape.maxAspect, shape.minHeight)
+      .map((plate) => fromCrop(plate, crop, scale))
+      .filter((plate) => plate.h <= maxHeight);
   } finally {
     input.dispose();
   }
+}
+
+function inPlateContext(plate: Detection, vehicles: readonly Detection[], outsideMinScore: number | null): boolean {
+  if (outsideMinScore === null || plate.score >= outsideMinScore) return true;
+  return vehicles.some((v) => v.cls === 'vehicle' && v.score >= CONTEXT_VEHICLE_MIN_SCORE && containment(plate, v) > CONTEXT_CONTAINMENT);
 }
 
 /** Plate-shaped text on the whole image and in vehicle bands, in `image` pixels, unpadded (tight on characters). */
@@ -45,7 +64,8 @@ export async function searchPlates(text: TextRegionModel, image: tf.Tensor3D, ve
   const found: Detection[] = [];
   if (spec.wholeImageLongSide > 0) {
     const scale = Math.min(1, spec.wholeImageLongSide / Math.max(width, height));
-    found.push(...(await textPass(text, image, { x: 0, y: 0, w: width, h: height }, scale, spec.shape)));
+    const whole = await textPass(text, image, { x: 0, y: 0, w: width, h: height }, scale, spec.shape);
+    found.push(...whole.filter((plate) => inPlateContext(plate, vehicles, spec.outsideVehicleMinScore)));
   }
   if (!spec.vehicles) return found;
   const band = spec.vehicles;

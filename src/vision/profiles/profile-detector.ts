@@ -1,6 +1,7 @@
 import { clipBox, containment, padBox, suppress, type Padding } from '../box-ops.js';
 import type { Detection, Detector, FrameInfo, ModelInfo, ObjectClass, RgbImage } from '../detector.js';
 import { searchFaces, type FaceSearchSpec } from '../faces/face-search.js';
+import { FaceBoxesModel } from '../faces/faceboxes-model.js';
 import { SsdFaceModel } from '../faces/ssd-face-model.js';
 import { imageToTensor } from '../image-tensor.js';
 import { loadModelManifest, loadVerifiedModel } from '../models/model-manifest.js';
@@ -33,6 +34,7 @@ export interface ProfileSpec {
 
 interface LoadedModels {
   ssd?: SsdFaceModel;
+  faceBoxes?: FaceBoxesModel;
   centernet?: CenterNetModel;
   text?: TextRegionModel;
   infos: ModelInfo[];
@@ -61,7 +63,12 @@ export class ProfileDetector implements Detector {
     const wanted = new Set(classes);
     const loaded: LoadedModels = { infos: [] };
     const needObjects = (wanted.has('face') && spec.headFallback !== null) || (wanted.has('plate') && spec.plates.vehicles !== null);
-    if (wanted.has('face')) {
+    if (wanted.has('face') && spec.faces.faceBoxesPasses.length > 0) {
+      const model = await loadVerifiedModel(modelsDir, 'faceboxes', manifest);
+      loaded.faceBoxes = await FaceBoxesModel.load(model);
+      loaded.infos.push(model.info);
+    }
+    if (wanted.has('face') && spec.faces.ssdWholeImage) {
       const model = await loadVerifiedModel(modelsDir, 'ssd-mobilenetv1-face', manifest);
       loaded.ssd = await SsdFaceModel.load(model);
       loaded.infos.push(model.info);
@@ -91,7 +98,7 @@ export class ProfileDetector implements Detector {
     try {
       const objects = this.loaded.centernet ? await this.loaded.centernet.run(tensor, this.spec.objectMinScore) : [];
       const found: Detection[] = [];
-      if (this.loaded.ssd && this.classes.has('face')) found.push(...(await this.findFaces(tensor, objects)));
+      if (this.classes.has('face')) found.push(...(await this.findFaces(tensor, objects)));
       if (this.loaded.text && this.classes.has('plate')) {
         const plates = await searchPlates(this.loaded.text, tensor, objects, this.spec.plates);
         found.push(...suppress(plates.map((p) => padBox(p, this.spec.platePadding)), 0.3));
@@ -106,8 +113,8 @@ export class ProfileDetector implements Detector {
   }
 
   private async findFaces(tensor: Parameters<typeof searchFaces>[1], objects: readonly Detection[]): Promise<Detection[]> {
-    const ssd = this.loaded.ssd as SsdFaceModel;
-    const faces = suppress(await searchFaces(ssd, tensor, this.spec.faces), 0.4).map((f) => padBox(f, this.spec.facePadding));
+    const raw = await searchFaces(this.loaded, tensor, this.spec.faces);
+    const faces = suppress(raw, 0.4).map((f) => padBox(f, this.spec.facePadding));
     const fallback = this.spec.headFallback;
     if (!fallback) return faces;
     const heads = objects
@@ -119,6 +126,7 @@ export class ProfileDetector implements Detector {
 
   async dispose(): Promise<void> {
     this.loaded.ssd?.dispose();
+    this.loaded.faceBoxes?.dispose();
     this.loaded.centernet?.dispose();
     await this.loaded.text?.dispose();
   }

@@ -13,6 +13,8 @@ export async function loadOnnxSession(model: VerifiedModel, intraOpThreads: numb
       intraOpNumThreads: intraOpThreads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
+      // Spinning worker threads burn a shared edge CPU that the frame loop and other detectors need.
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
   } catch (error) {
     throw new GatewayError('PGW_ERR_DETECTOR_FAILED', `ONNX model '${model.entry.id}' failed to load`, { model: model.entry.id }, { cause: error });

