@@ -1,13 +1,14 @@
-import { open, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fsyncDirectory } from '../shared/durable-file.js';
 
 export function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'ENOENT';
 }
 
 /**
- * Unlinks a file and fsyncs its directory so that a power cut cannot bring it back. A file that is
- * already gone counts as erased (erasure is rerun after a crash).
+ * Unlinks a file and fsyncs its directory so that a power cut cannot bring it back. A file (or
+ * directory) that is already gone counts as erased: erasure is rerun after a crash.
  */
 export async function unlinkDurably(path: string): Promise<void> {
   try {
@@ -15,18 +16,9 @@ export async function unlinkDurably(path: string): Promise<void> {
   } catch (error) {
     if (!isMissing(error)) throw error;
   }
-  let directory;
   try {
-    directory = await open(dirname(path), 'r');
+    fsyncDirectory(dirname(path));
   } catch (error) {
-    if (isMissing(error)) return;
-    throw error;
-  }
-  try {
-    await directory.sync();
-  } finally {
-    await directory.close();
+    if (!isMissing(error)) throw error;
   }
 }
-
-

@@ -78,6 +78,14 @@ export class DeletionJournal {
     return { ...entry, id: Number(result.lastInsertRowid), state: 'pending' };
   }
 
+  /**
+   * Runs `fn` in one catalog transaction. An audit log in the same catalog (the gateway's) then commits
+   * or rolls back together with the journal change; a separate one relies on idempotency keys.
+   */
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   markAudited(id: number): void {
     this.db.prepare("UPDATE retention_deletions SET state = 'audited' WHERE id = ? AND state = 'pending'").run(id);
   }
@@ -86,16 +94,10 @@ export class DeletionJournal {
     this.db.prepare('UPDATE retention_deletions SET state = ?, finished_at = ? WHERE id = ?').run(state, at, id);
   }
 
-  /** Drops finished entries older than `before`; the audit log keeps the permanent record. */
+  /** Drops finished entries and sweep runs older than `before`; the audit log keeps the permanent record. */
   prune(before: number): number {
-    return this.db.prepare('DELETE FROM retention_deletions WHERE finished_at IS NOT NULL AND finished_at < ?').run(before).changes;
-  }
-
-  countByState(): Record<DeletionState, number> {
-    const counts: Record<DeletionState, number> = { pending: 0, audited: 0, erased: 0, cancelled: 0 };
-    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM retention_deletions GROUP BY state').all() as { state: DeletionState; n: number }[];
-    for (const row of rows) counts[row.state] = row.n;
-    return counts;
+    const sweeps = this.db.prepare('DELETE FROM retention_sweeps WHERE finished_at IS NOT NULL AND finished_at < ?').run(before).changes;
+    return sweeps + this.db.prepare('DELETE FROM retention_deletions WHERE finished_at IS NOT NULL AND finished_at < ?').run(before).changes;
   }
 }
 

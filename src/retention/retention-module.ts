@@ -31,8 +31,9 @@ export function createRetention(deps: RetentionModuleDependencies): RetentionMod
   const limits = limitsFromConfig(deps.config);
   const rules = new RuleStore(deps.db);
   const holds = new HoldStore(deps.db);
+  const journal = new DeletionJournal(deps.db);
   const sweeper = new RetentionSweeper(
-    { rules, holds, journal: new DeletionJournal(deps.db), runs: new SweepRunStore(deps.db), sources: deps.sources, audit: deps.audit, limits, clock: deps.clock, logger: deps.logger },
+    { rules, holds, journal, runs: new SweepRunStore(deps.db), sources: deps.sources, audit: deps.audit, limits, clock: deps.clock, logger: deps.logger },
     {
       intervalMs: deps.config.sweepIntervalMs,
       clockJumpToleranceMs: deps.config.clockJumpToleranceMs,
@@ -40,6 +41,6 @@ export function createRetention(deps: RetentionModuleDependencies): RetentionMod
       ...(deps.onStep ? { onStep: deps.onStep } : {}),
     },
   );
-  const service = new RetentionService({ rules, holds, sweeper, audit: deps.audit, limits, clock: deps.clock });
+  const service = new RetentionService({ rules, holds, sweeper, audit: deps.audit, limits, clock: deps.clock, atomically: (fn) => journal.atomically(fn) });
   return { service, sweeper };
 }

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
 import { GatewayError } from '../shared/errors.js';
-import type { AuditPort } from '../shared/ports.js';
+import type { AuditEvent, AuditPort, ExpiryPort, ForwardedObject } from '../shared/ports.js';
 import type { Principal } from '../shared/types.js';
 import type { HoldStore } from './hold-store.js';
 import { expiryOf, holdIsActive, holdsCovering, validateRules, type SweepPlan } from './policy.js';
 import type { RuleSetVersion, RuleStore } from './rule-store.js';
 import type { RetentionSweeper, SweepSummary } from './sweeper.js';
-import type { LegalHold, RetainedItem, RetentionLimits, RetentionRule } from './types.js';
+import type { LegalHold, RetentionLimits, RetentionRule } from './types.js';
 
 export interface RetentionServiceDependencies {
   rules: RuleStore;
@@ -16,6 +16,8 @@ export interface RetentionServiceDependencies {
   audit: AuditPort;
   limits: RetentionLimits;
   clock: Clock;
+  /** Runs a change and its audit record in one catalog transaction. */
+  atomically: <T>(fn: () => T) => T;
 }
 
 export interface RuleChange {
@@ -25,45 +27,56 @@ export interface RuleChange {
   readonly comment?: string;
 }
 
-export interface HoldRequest {
-  readonly cameraIds: readonly string[];
-  readonly fromMs: number;
-  readonly toMs: number;
-  readonly caseNumber: string;
-  readonly reason: string;
-  readonly expiresAt?: number;
-}
-
-/** How long central storage may keep a forwarded copy; `legalHold` asks it to keep the object regardless. */
-export interface ForwardingExpiry {
-  readonly expiresAt: number;
-  readonly legalHold: boolean;
-}
+/** What an approver asks for; the service adds the id, who placed it and when. */
+export type HoldRequest = Pick<LegalHold, 'cameraIds' | 'fromMs' | 'toMs' | 'caseNumber' | 'reason' | 'expiresAt'>;
 
 export type HoldStatus = 'active' | 'lifted' | 'expired';
 export type HoldRecord = LegalHold & { readonly status: HoldStatus };
 
 const HOLD_ID_BYTES = 16;
 
-function ruleDiff(before: readonly RetentionRule[], after: readonly RetentionRule[]): { added: string[]; removed: string[]; changed: string[] } {
+/** Audit records stay small: at most this many rule ids per list (the full set is in the stored version). */
+const MAX_IDS_IN_AUDIT = 25;
+
+function ruleDiff(before: readonly RetentionRule[], after: readonly RetentionRule[]): Record<string, unknown> {
   const old = new Map(before.map((rule) => [rule.id, JSON.stringify(rule)]));
   const next = new Map(after.map((rule) => [rule.id, JSON.stringify(rule)]));
-  return {
-    added: [...next.keys()].filter((id) => !old.has(id)),
-    removed: [...old.keys()].filter((id) => !next.has(id)),
-    changed: [...next.entries()].filter(([id, json]) => old.has(id) && old.get(id) !== json).map(([id]) => id),
-  };
+  const added = [...next.keys()].filter((id) => !old.has(id));
+  const removed = [...old.keys()].filter((id) => !next.has(id));
+  const changed = [...next.entries()].filter(([id, json]) => old.has(id) && old.get(id) !== json).map(([id]) => id);
+  const truncated = Math.max(added.length, removed.length, changed.length) > MAX_IDS_IN_AUDIT;
+  const cap = (ids: string[]) => ids.slice(0, MAX_IDS_IN_AUDIT);
+  return { added: cap(added), removed: cap(removed), changed: cap(changed), ...(truncated ? { idsTruncated: true } : {}) };
 }
 
 function holdObject(id: string): string {
   return `hold:${id}`;
 }
 
+function holdPlacedEvent(principal: Principal, hold: LegalHold): AuditEvent {
+  return {
+    actor: principal.subject,
+    role: principal.roles.join(','),
+    action: 'hold.place',
+    object: holdObject(hold.id),
+    outcome: 'success',
+    details: {
+      caseNumber: hold.caseNumber,
+      reason: hold.reason,
+      cameraIds: hold.cameraIds,
+      from: new Date(hold.fromMs).toISOString(),
+      to: new Date(hold.toMs).toISOString(),
+      ...(hold.expiresAt === undefined ? {} : { expiresAt: new Date(hold.expiresAt).toISOString() }),
+    },
+  };
+}
+
 /**
- * Rules, holds and preview for the API. Every change is audited before it is stored, so a change that
- * cannot be audited does not happen (the audit port throws PGW_ERR_AUDIT_UNAVAILABLE → 503).
+ * Rules, holds and preview for the API. Every change and its audit record are written in one catalog
+ * transaction, audit first: a change that cannot be audited does not happen (the audit port throws
+ * PGW_ERR_AUDIT_UNAVAILABLE → 503).
  */
-export class RetentionService {
+export class RetentionService implements ExpiryPort {
   constructor(private readonly deps: RetentionServiceDependencies) {}
 
   get limits(): RetentionLimits {
@@ -90,15 +103,18 @@ export class RetentionService {
       throw new GatewayError('PGW_ERR_RETENTION_RULES_INVALID', problems.map((problem) => problem.message).join('; '), { errors: problems });
     }
     const version = current.version + 1;
-    this.deps.audit.append({
+    const event: AuditEvent = {
       actor: principal.subject,
-      role: 'operator',
+      role: principal.roles.join(','),
       action: 'retention.rules.update',
       object: `retention-rules:v${version}`,
       outcome: 'success',
       details: { version, previousVersion: current.version, ruleCount: change.rules.length, ...ruleDiff(current.rules, change.rules), ...(change.comment ? { comment: change.comment } : {}) },
+    };
+    return this.deps.atomically(() => {
+      this.deps.audit.append(event);
+      return this.deps.rules.append(change.rules, principal.subject, this.deps.clock.now(), change.comment);
     });
-    return this.deps.rules.append(change.rules, principal.subject, this.deps.clock.now(), change.comment);
   }
 
   /** What the sweep at `untilMs` deletes and what holds protect (the same function the sweep runs). */
@@ -111,8 +127,8 @@ export class RetentionService {
   }
 
   /** Whether an active legal hold covers the item now (eviction and uplink never drop held data). */
-  isHeld(item: RetainedItem): boolean {
-    return holdsCovering(item, this.deps.holds.list(), this.deps.clock.now()).length > 0;
+  isHeld(item: ForwardedObject): boolean {
+    return holdsCovering(item, this.deps.holds.unlifted(), this.deps.clock.now()).length > 0;
   }
 
   listHolds(): HoldRecord[] {
@@ -147,55 +163,27 @@ export class RetentionService {
       placedBy: principal.subject,
       placedAt: now,
     };
-    this.deps.audit.append({
-      actor: principal.subject,
-      role: 'approver',
-      action: 'hold.place',
-      object: holdObject(hold.id),
-      outcome: 'success',
-      details: {
-        caseNumber: hold.caseNumber,
-        reason: hold.reason,
-        cameraIds: hold.cameraIds,
-        from: new Date(hold.fromMs).toISOString(),
-        to: new Date(hold.toMs).toISOString(),
-        ...(hold.expiresAt === undefined ? {} : { expiresAt: new Date(hold.expiresAt).toISOString() }),
-      },
+    this.deps.atomically(() => {
+      this.deps.audit.append(holdPlacedEvent(principal, hold));
+      this.deps.holds.insert(hold);
     });
-    this.deps.holds.insert(hold);
     return this.withStatus(hold);
   }
 
   liftHold(principal: Principal, id: string, reason: string): HoldRecord {
     const hold = this.hold(id);
     if (hold.liftedAt !== undefined) throw new GatewayError('PGW_ERR_CONFLICT', `legal hold ${id} was already lifted`, { holdId: id });
-    this.deps.audit.append({
-      actor: principal.subject,
-      role: 'approver',
-      action: 'hold.lift',
-      object: holdObject(id),
-      outcome: 'success',
-      details: { caseNumber: hold.caseNumber, reason },
+    this.deps.atomically(() => {
+      this.deps.audit.append({ actor: principal.subject, role: principal.roles.join(','), action: 'hold.lift', object: holdObject(id), outcome: 'success', details: { caseNumber: hold.caseNumber, reason } });
+      if (!this.deps.holds.lift(id, principal.subject, this.deps.clock.now(), reason)) {
+        throw new GatewayError('PGW_ERR_CONFLICT', `legal hold ${id} was already lifted`, { holdId: id });
+      }
     });
-    if (!this.deps.holds.lift(id, principal.subject, this.deps.clock.now(), reason)) {
-      throw new GatewayError('PGW_ERR_CONFLICT', `legal hold ${id} was already lifted`, { holdId: id });
-    }
     return this.hold(id);
   }
 
-  /** Records a refused attempt (a caller without the needed role); throws 503 when that cannot be recorded. */
-  recordDenied(principal: Principal, action: string, object: string): void {
-    this.deps.audit.append({
-      actor: principal.subject,
-      action,
-      object,
-      outcome: 'denied',
-      details: { roles: principal.roles },
-    });
-  }
-
   /** The expiry to attach to a forwarded copy of `item` (uplink `expiresAt`), under the current rules. */
-  forwardingExpiry(item: RetainedItem): ForwardingExpiry {
+  forwardingExpiry(item: ForwardedObject): { expiresAt: number; legalHold: boolean } {
     const now = this.deps.clock.now();
     const { expiresAt } = expiryOf(item, this.deps.rules.current().rules, this.deps.limits);
     return { expiresAt, legalHold: holdsCovering(item, this.deps.holds.unlifted(), now).length > 0 };

@@ -7,7 +7,7 @@ import type { HoldStore } from './hold-store.js';
 import { itemKey, type DeletionEntry, type DeletionJournal, type SweepRunStore } from './journal-store.js';
 import { candidateCutoff, expiryOf, holdsCovering, planSweep, type SweepPlan } from './policy.js';
 import type { RuleStore } from './rule-store.js';
-import { SweepClock, type SweepInstant } from './sweep-clock.js';
+import { SweepClock } from './sweep-clock.js';
 import type { DataClass, LegalHold, RetainedItem, RetentionLimits, RetentionRule, RetentionSource } from './types.js';
 
 /**
@@ -62,6 +62,13 @@ interface SweepTally {
 
 const ACTOR = 'system:retention';
 const HOUR_MS = 3_600_000;
+/** Deletions per journal/audit transaction: fewer fsyncs per item, and a bounded amount of work per commit. */
+const BATCH_SIZE = 100;
+
+interface Work {
+  readonly entry: DeletionEntry;
+  readonly source: RetentionSource;
+}
 
 /**
  * Deletes expired items at startup and every interval. Each deletion is journalled, audited (with an
@@ -93,11 +100,6 @@ export class RetentionSweeper {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.chain.catch(() => undefined);
-  }
-
-  /** The instant the next sweep would decide with (wall clock, guarded against jumps). */
-  instant(): SweepInstant {
-    return this.sweepClock.instant();
   }
 
   /** What a sweep at `at` deletes and what holds protect; the sweep itself uses this same function. */
@@ -160,20 +162,14 @@ export class RetentionSweeper {
       const { items, sourceOf } = await this.collect(instant.now, ruleSet.rules);
       const plan = planSweep(items, ruleSet.rules, holds, this.deps.limits, instant.now);
       tally.held = plan.held.length;
-      for (const { item, expiry } of plan.due) {
-        const source = sourceOf.get(item);
-        if (!source) throw new GatewayError('PGW_ERR_INTERNAL', 'planned item has no source', { itemId: item.id });
-        const key = itemKey(source.name, item);
-        if (resumedKeys.has(key)) continue;
-        const entry = this.deps.journal.decide({ itemKey: key, source: source.name, item, ruleId: expiry.ruleId, expiresAt: expiry.expiresAt, sweepId, decidedAt: instant.now });
-        this.step('decided', key);
-        await this.complete(entry, source, tally);
-      }
+      await this.deleteDue(plan, sourceOf, resumedKeys, sweepId, instant.now, tally);
       this.step('summarizing', sweepId);
       const summary = summaryOf();
-      this.deps.audit.append({ actor: ACTOR, action: 'retention.sweep', object: `sweep:${sweepId}`, outcome: 'success', details: this.auditSummary(summary), idempotencyKey: `retention.sweep:${sweepId}` });
-      this.step('summary-appended', sweepId);
-      this.deps.runs.finish(sweepId, this.deps.clock.now(), 'completed', summary);
+      this.deps.journal.atomically(() => {
+        this.deps.audit.append({ actor: ACTOR, action: 'retention.sweep', object: `sweep:${sweepId}`, outcome: 'success', details: this.auditSummary(summary), idempotencyKey: `retention.sweep:${sweepId}` });
+        this.step('summary-appended', sweepId);
+        this.deps.runs.finish(sweepId, this.deps.clock.now(), 'completed', summary);
+      });
       this.deps.journal.prune(instant.now - this.options.journalKeepHours * HOUR_MS);
       if (summary.deleted > 0 || summary.failed > 0) this.log.info({ deleted: summary.deleted, held: summary.held, failed: summary.failed }, 'retention sweep finished');
       return summary;
@@ -184,9 +180,31 @@ export class RetentionSweeper {
     }
   }
 
+  /** Journals, audits and erases the plan's due items in batches (items a resumed entry covers are skipped). */
+  private async deleteDue(plan: SweepPlan, sourceOf: ReadonlyMap<RetainedItem, RetentionSource>, resumedKeys: ReadonlySet<string>, sweepId: string, now: number, tally: SweepTally): Promise<void> {
+    const fresh = plan.due.flatMap(({ item, expiry }) => {
+      const source = sourceOf.get(item);
+      if (!source) throw new GatewayError('PGW_ERR_INTERNAL', 'planned item has no source', { itemId: item.id });
+      const key = itemKey(source.name, item);
+      return resumedKeys.has(key) ? [] : [{ item, expiry, source, key }];
+    });
+    for (let start = 0; start < fresh.length; start += BATCH_SIZE) {
+      const batch = fresh.slice(start, start + BATCH_SIZE);
+      const work = this.deps.journal.atomically(() =>
+        batch.map(({ item, expiry, source, key }) => ({
+          source,
+          entry: this.deps.journal.decide({ itemKey: key, source: source.name, item, ruleId: expiry.ruleId, expiresAt: expiry.expiresAt, sweepId, decidedAt: now }),
+        })),
+      );
+      for (const { entry } of work) this.step('decided', entry.itemKey);
+      await this.completeBatch(work, tally);
+    }
+  }
+
   /** Finishes deletions a previous sweep left open; pending ones are re-decided under today's rules and holds. */
   private async resumeOpen(sweepId: string, rules: readonly RetentionRule[], holds: readonly LegalHold[], now: number, tally: SweepTally): Promise<Set<string>> {
     const keys = new Set<string>();
+    const resumable: Work[] = [];
     for (const entry of this.deps.journal.open()) {
       keys.add(entry.itemKey);
       const source = this.deps.sources.find((candidate) => candidate.name === entry.source);
@@ -198,40 +216,61 @@ export class RetentionSweeper {
       tally.resumed += 1;
       const stillDue = now >= expiryOf(entry.item, rules, this.deps.limits).expiresAt && holdsCovering(entry.item, holds, now).length === 0;
       if (entry.state === 'pending' && !stillDue) {
-        this.deps.audit.append({
-          actor: ACTOR, action: 'retention.delete.cancelled', object: objectOf(entry.item), outcome: 'success',
-          details: { sweepId, decidedBy: entry.sweepId, reason: 'no longer due under current rules and holds' },
-          idempotencyKey: `retention.delete.cancelled:${entry.itemKey}:${entry.item.recordedAt}`,
+        this.deps.journal.atomically(() => {
+          this.deps.audit.append({
+            actor: ACTOR, action: 'retention.delete.cancelled', object: objectOf(entry.item), outcome: 'success',
+            details: { sweepId, decidedBy: entry.sweepId, reason: 'no longer due under current rules and holds' },
+            idempotencyKey: `retention.delete.cancelled:${entry.itemKey}:${entry.item.recordedAt}`,
+          });
+          this.deps.journal.finish(entry.id, 'cancelled', now);
         });
-        this.deps.journal.finish(entry.id, 'cancelled', now);
         tally.cancelled += 1;
         continue;
       }
-      await this.complete(entry, source, tally);
+      resumable.push({ entry, source });
     }
+    for (let start = 0; start < resumable.length; start += BATCH_SIZE) await this.completeBatch(resumable.slice(start, start + BATCH_SIZE), tally);
     return keys;
   }
 
-  /** pending → audited → erased. An audit failure stops the sweep; an erase failure leaves the entry for the next one. */
-  private async complete(entry: DeletionEntry, source: RetentionSource, tally: SweepTally): Promise<void> {
-    if (entry.state === 'pending') {
-      this.deps.audit.append(this.deletionEvent(entry));
-      this.step('audit-appended', entry.itemKey);
-      this.deps.journal.markAudited(entry.id);
-      this.step('audited', entry.itemKey);
+  /**
+   * pending → audited → erased for a batch: one transaction audits every pending entry, then each item is
+   * erased, then one transaction finishes the journal. An item is never erased before its audit record
+   * is committed. An audit failure stops the sweep; an erase failure leaves the entry for the next one.
+   */
+  private async completeBatch(work: readonly Work[], tally: SweepTally): Promise<void> {
+    const pending = work.filter(({ entry }) => entry.state === 'pending');
+    if (pending.length > 0) {
+      this.deps.journal.atomically(() => {
+        for (const { entry } of pending) {
+          this.deps.audit.append(this.deletionEvent(entry));
+          this.step('audit-appended', entry.itemKey);
+          this.deps.journal.markAudited(entry.id);
+        }
+      });
+      for (const { entry } of pending) this.step('audited', entry.itemKey);
     }
-    try {
-      await source.erase(entry.item);
-    } catch (error) {
-      tally.failed += 1;
-      this.log.error({ err: error, itemKey: entry.itemKey }, 'retention erase failed; retried next sweep');
-      return;
+    const erased: DeletionEntry[] = [];
+    for (const { entry, source } of work) {
+      try {
+        await source.erase(entry.item);
+      } catch (error) {
+        tally.failed += 1;
+        this.log.error({ err: error, itemKey: entry.itemKey }, 'retention erase failed; retried next sweep');
+        continue;
+      }
+      this.step('item-erased', entry.itemKey);
+      erased.push(entry);
     }
-    this.step('item-erased', entry.itemKey);
-    this.deps.journal.finish(entry.id, 'erased', this.deps.clock.now());
-    tally.deleted += 1;
-    tally.deletedByClass[entry.item.dataClass] = (tally.deletedByClass[entry.item.dataClass] ?? 0) + 1;
-    this.step('erased', entry.itemKey);
+    const finishedAt = this.deps.clock.now();
+    this.deps.journal.atomically(() => {
+      for (const entry of erased) this.deps.journal.finish(entry.id, 'erased', finishedAt);
+    });
+    for (const entry of erased) {
+      tally.deleted += 1;
+      tally.deletedByClass[entry.item.dataClass] = (tally.deletedByClass[entry.item.dataClass] ?? 0) + 1;
+      this.step('erased', entry.itemKey);
+    }
   }
 
   private deletionEvent(entry: DeletionEntry) {

@@ -3,25 +3,16 @@
  * it only appends to it.
  */
 
-export const DATA_CLASSES = ['original', 'redacted', 'metadata', 'sensor_raw', 'sensor_minimized', 'export'] as const;
-export type DataClass = (typeof DATA_CLASSES)[number];
+import type { ForwardedObject } from '../shared/ports.js';
+import type { CameraKind, DataClass } from '../shared/types.js';
 
-export const CAMERA_KINDS = ['fixed', 'body_worn'] as const;
-export type CameraKind = (typeof CAMERA_KINDS)[number];
+export { CAMERA_KINDS, DATA_CLASSES, type CameraKind, type DataClass } from '../shared/types.js';
 
-/** One retained thing as an inventory reports it. */
-export interface RetainedItem {
-  /** Unique within its source, e.g. a segment id or a file path relative to the spool. */
-  readonly id: string;
-  readonly dataClass: DataClass;
-  readonly cameraId?: string;
-  /** Unknown kinds are treated as fixed cameras (the shorter default). */
-  readonly cameraKind?: CameraKind;
-  readonly tags?: readonly string[];
-  /** Recording time (start of a segment), ms since epoch; every maximum age runs from here. */
-  readonly recordedAt: number;
-  /** End of the recorded span when it has one; holds match the whole span [recordedAt, recordedUntil]. */
-  readonly recordedUntil?: number;
+/**
+ * One retained thing as an inventory reports it: what a forwarded copy carries (class, camera, kind,
+ * tags, recording span; unknown camera kinds count as fixed, the shorter default) plus where it lives.
+ */
+export interface RetainedItem extends ForwardedObject {
   /** Source-specific handle the eraser needs after the catalog row is gone (e.g. a file path). */
   readonly location?: string;
 }

@@ -1,3 +1,5 @@
+import type { CameraKind, DataClass } from './types.js';
+
 /**
  * Contracts between modules. A module that needs another's service depends on one of these ports;
  * only `app.ts` connects a port to the concrete class that implements it.
@@ -62,6 +64,28 @@ export interface OutboxItem {
 
 export interface OutboxPort {
   enqueue(item: OutboxItem): void;
+}
+
+/** What retention needs to know about an object (retained or forwarded) to date it. */
+export interface ForwardedObject {
+  /** Unique within its source, e.g. a segment id or a file path relative to the spool. */
+  readonly id: string;
+  readonly dataClass: DataClass;
+  readonly cameraId?: string;
+  readonly cameraKind?: CameraKind;
+  readonly tags?: readonly string[];
+  /** Recording time (start of a segment), ms since epoch; every maximum age runs from here. */
+  readonly recordedAt: number;
+  /** End of the recorded span when it has one; holds match the whole span [recordedAt, recordedUntil]. */
+  readonly recordedUntil?: number;
+}
+
+/**
+ * Retention carried upstream: producers put `expiresAt` on outbox items (and `legalHold` into object
+ * metadata) so central storage enforces the same policy. Implemented by the retention service.
+ */
+export interface ExpiryPort {
+  forwardingExpiry(object: ForwardedObject): { expiresAt: number; legalHold: boolean };
 }
 
 /** Disk pressure signal of the spool (H3): ingestion stops accepting new originals while it says no. */

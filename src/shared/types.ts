@@ -19,3 +19,10 @@ export interface Principal {
 export interface Authenticator {
   authenticate(authorization: string | undefined, context: { ip: string }): Promise<Principal>;
 }
+
+/** Retention data classes (the audit log is none of them: retention never touches it). */
+export const DATA_CLASSES = ['original', 'redacted', 'metadata', 'sensor_raw', 'sensor_minimized', 'export'] as const;
+export type DataClass = (typeof DATA_CLASSES)[number];
+
+export const CAMERA_KINDS = ['fixed', 'body_worn'] as const;
+export type CameraKind = (typeof CAMERA_KINDS)[number];

@@ -9,7 +9,7 @@ import { createRetention, type RetentionModule } from '../../src/retention/reten
 import { SpoolRetentionSource } from '../../src/retention/spool-source.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/logger.js';
-import { SqliteAuditLog, tempDataDir, testAuthenticator, writeSpoolSegment } from './helpers.js';
+import { auditRefusals, SqliteAuditLog, tempDataDir, testAuthenticator, writeSpoolSegment } from './helpers.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 2, 1, 8);
@@ -32,7 +32,7 @@ beforeEach(async () => {
   clock = new ManualClock(T0);
   retention = createRetention({ db, config: loadConfig({ env: {} }).retention, sources: [new SpoolRetentionSource({ root: join(dir, 'spool') })], audit, clock, logger: silentLogger() });
   app = await buildServer(
-    { logger: silentLogger(), authenticator: testAuthenticator, health: { live: () => true, notReady: () => [] }, retention: retention.service, holds: retention.service },
+    { logger: silentLogger(), authenticator: testAuthenticator, onAccessDenied: auditRefusals(audit), health: { live: () => true, notReady: () => [] }, retention: retention.service, holds: retention.service },
     { version: 'test' },
   );
 });
@@ -88,7 +88,8 @@ describe('retention rules API', () => {
   it('refuses and audits rule changes by other roles', async () => {
     const response = await app.inject({ method: 'PUT', url: '/v1/retention/rules', headers: APPROVER, payload: { rules: [] } });
     expect(response.statusCode).toBe(403);
-    expect(audit.events('retention.rules.update')).toMatchObject([{ actor: 'anna', outcome: 'denied' }]);
+    expect(audit.events('api.forbidden')).toMatchObject([{ actor: 'anna', outcome: 'denied', object: 'route:PUT /v1/retention/rules', details: { needed: ['operator'] } }]);
+    expect(audit.events('retention.rules.update')).toEqual([]);
     expect((await app.inject({ method: 'PUT', url: '/v1/retention/rules', payload: { rules: [] } })).statusCode).toBe(401);
     expect(retention.service.ruleSet().version).toBe(0);
   });
@@ -99,7 +100,8 @@ describe('legal holds API (C2)', () => {
     const response = await app.inject({ method: 'POST', url: '/v1/holds', headers: auth(token), payload: holdBody });
     expect(response.statusCode).toBe(403);
     expect(response.json()).toMatchObject({ code: 'PGW_ERR_FORBIDDEN' });
-    expect(audit.events('hold.place')).toMatchObject([{ actor: token.split(':')[1], outcome: 'denied', object: 'hold:new' }]);
+    expect(audit.events('api.forbidden')).toMatchObject([{ actor: token.split(':')[1], outcome: 'denied', object: 'route:POST /v1/holds' }]);
+    expect(audit.events('hold.place')).toEqual([]);
     expect(retention.service.listHolds()).toEqual([]);
   });
 
@@ -117,8 +119,11 @@ describe('legal holds API (C2)', () => {
     expect(lifted.json()).toMatchObject({ status: 'lifted', liftedBy: 'bert', liftReason: 'case closed' });
     expect((await app.inject({ method: 'DELETE', url: `/v1/holds/${hold.id}`, headers: APPROVER, payload: { reason: 'again' } })).statusCode).toBe(409);
     expect(audit.events('hold.place')).toMatchObject([{ actor: 'anna', outcome: 'success', details: { caseNumber: 'CASE-2026-001', reason: 'hit and run inquiry' } }]);
-    expect(audit.events('hold.lift').map((event) => [event.actor, event.outcome])).toEqual([['olga', 'denied'], ['bert', 'success']]);
-    expect(audit.events('hold.read')).toMatchObject([{ actor: 'olga', outcome: 'denied' }]);
+    expect(audit.events('hold.lift').map((event) => [event.actor, event.outcome])).toEqual([['bert', 'success']]);
+    expect(audit.events('api.forbidden').map((event) => [event.actor, event.object])).toEqual([
+      ['olga', 'route:GET /v1/holds'],
+      ['olga', 'route:DELETE /v1/holds/:id'],
+    ]);
   });
 
   it('rejects invalid holds with problems', async () => {

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { openCatalog } from '../../src/catalog/database.js';
 import { HoldStore } from '../../src/retention/hold-store.js';
 import type { SweepStep } from '../../src/retention/sweeper.js';
-import { sweepDataDir } from './fixtures/sweep-gateway.js';
-import { SqliteAuditLog, tempDataDir, writeSpoolSegment } from './helpers.js';
+import { openAudit, sweepDataDir, type AuditPlacement } from './fixtures/sweep-gateway.js';
+import { tempDataDir, writeSpoolSegment } from './helpers.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 2, 1, 8);
@@ -46,9 +46,9 @@ function buildFixture(): Fixture {
   return { dir, expired, kept: [fresh.segment, fresh.sidecar, held.segment, held.sidecar] };
 }
 
-function runCrashingChild(dir: string, crash: [SweepStep, number]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+function runCrashingChild(dir: string, placement: AuditPlacement, crash: [SweepStep, number]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, String(NOW), crash[0], String(crash[1])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, String(NOW), placement, crash[0], String(crash[1])], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -67,18 +67,20 @@ function rowExists(dir: string, id: string): boolean {
   }
 }
 
-function deletionRecords(dir: string): string[] {
-  const audit = new SqliteAuditLog(join(dir, 'audit.db'));
+function deletionRecords(dir: string, placement: AuditPlacement): string[] {
+  const db = openCatalog(join(dir, 'catalog.db'));
+  const audit = openAudit(dir, placement, db);
   try {
     return audit.events('retention.delete').map((event) => event.object).sort();
   } finally {
     audit.close();
+    db.close();
   }
 }
 
 /** Right after the kill: every item is fully present or fully gone, and nothing is gone without its audit record. */
-function expectAtomicItems(fixture: Fixture): void {
-  const audited = new Set(deletionRecords(fixture.dir));
+function expectAtomicItems(fixture: Fixture, placement: AuditPlacement): void {
+  const audited = new Set(deletionRecords(fixture.dir, placement));
   for (const [object, { file, row }] of fixture.expired) {
     const present = existsSync(file);
     if (row !== undefined) expect(rowExists(fixture.dir, row), `${object}: catalog row and file agree`).toBe(present);
@@ -87,15 +89,15 @@ function expectAtomicItems(fixture: Fixture): void {
   for (const file of fixture.kept) expect(existsSync(file)).toBe(true);
 }
 
-async function expectConverged(fixture: Fixture): Promise<void> {
-  const summary = await sweepDataDir(fixture.dir, NOW);
+async function expectConverged(fixture: Fixture, placement: AuditPlacement): Promise<void> {
+  const summary = await sweepDataDir(fixture.dir, NOW, placement);
   expect(summary).toMatchObject({ held: 2, failed: 0 });
   for (const [object, { file, row }] of fixture.expired) {
     expect(existsSync(file), object).toBe(false);
     if (row !== undefined) expect(rowExists(fixture.dir, row)).toBe(false);
   }
   for (const file of fixture.kept) expect(existsSync(file)).toBe(true);
-  expect(deletionRecords(fixture.dir)).toEqual([...fixture.expired.keys()].sort());
+  expect(deletionRecords(fixture.dir, placement)).toEqual([...fixture.expired.keys()].sort());
 }
 
 const CRASH_POINTS: [SweepStep, number][] = [
@@ -109,20 +111,33 @@ const CRASH_POINTS: [SweepStep, number][] = [
   ['summary-appended', 1],
 ];
 
+/** The gateway's own log lives in the catalog: audit record and journal entry commit together. */
+const CATALOG_AUDIT_POINTS: [SweepStep, number][] = [
+  ['audit-appended', 1],
+  ['item-erased', 2],
+  ['summary-appended', 1],
+];
+
+async function crashThenConverge(placement: AuditPlacement, crashes: [SweepStep, number][]): Promise<void> {
+  const fixture = buildFixture();
+  for (const crash of crashes) {
+    const crashed = await runCrashingChild(fixture.dir, placement, crash);
+    expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
+    expectAtomicItems(fixture, placement);
+  }
+  await expectConverged(fixture, placement);
+}
+
 describe.concurrent('crash-safe sweep (C3): kill -9 at every step', () => {
-  it.each(CRASH_POINTS)('killed after %s #%i: items stay atomic, a rerun converges with one audit record each', async (step, count) => {
-    const fixture = buildFixture();
-    const crashed = await runCrashingChild(fixture.dir, [step, count]);
-    expect(crashed.signal).toBe('SIGKILL');
-    expectAtomicItems(fixture);
-    await expectConverged(fixture);
+  it.each(CRASH_POINTS)('audit log with idempotency keys; killed after %s #%i: items stay atomic, a rerun converges with one audit record each', async (step, count) => {
+    await crashThenConverge('separate', [[step, count]]);
+  });
+
+  it.each(CATALOG_AUDIT_POINTS)('audit log in the catalog transaction; killed after %s #%i: same guarantees without keys', async (step, count) => {
+    await crashThenConverge('catalog', [[step, count]]);
   });
 
   it('survives a second kill during the recovery sweep', async () => {
-    const fixture = buildFixture();
-    expect((await runCrashingChild(fixture.dir, ['audit-appended', 2])).signal).toBe('SIGKILL');
-    expect((await runCrashingChild(fixture.dir, ['audit-appended', 1])).signal).toBe('SIGKILL');
-    expectAtomicItems(fixture);
-    await expectConverged(fixture);
+    await crashThenConverge('separate', [['audit-appended', 2], ['audit-appended', 1]]);
   });
 });

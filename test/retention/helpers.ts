@@ -4,29 +4,36 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GatewayError } from '../../src/shared/errors.js';
 import type { AuditEvent, AuditPort } from '../../src/shared/ports.js';
+import type { AccessDeniedListener } from '../../src/api/auth.js';
 import type { Authenticator, Principal, Role } from '../../src/shared/types.js';
 import { ROLES } from '../../src/shared/types.js';
 
 /**
- * An append-only SQLite audit log with the AuditPort contract (one record per idempotency key,
- * PGW_ERR_AUDIT_UNAVAILABLE when it cannot write). It lives in its own file so that crash tests can
- * read it after the writer was killed.
+ * An append-only SQLite audit log with the AuditPort contract (PGW_ERR_AUDIT_UNAVAILABLE when it cannot
+ * write). Either in its own file, honouring idempotency keys (one record per key), or inside the
+ * catalog on the caller's connection without keys, as the gateway's hash-chained log is: there, only
+ * the caller's transaction keeps records single.
  */
 export class SqliteAuditLog implements AuditPort {
   private readonly db: Database.Database;
+  private readonly ownsDb: boolean;
   unavailable = false;
 
-  constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.exec('CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, idempotency_key TEXT UNIQUE, action TEXT NOT NULL, object TEXT NOT NULL, outcome TEXT NOT NULL, event_json TEXT NOT NULL)');
+  constructor(target: string | Database.Database) {
+    this.ownsDb = typeof target === 'string';
+    this.db = typeof target === 'string' ? new Database(target) : target;
+    if (this.ownsDb) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+    }
+    const keyColumn = this.ownsDb ? 'idempotency_key TEXT UNIQUE' : 'idempotency_key TEXT';
+    this.db.exec(`CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, ${keyColumn}, action TEXT NOT NULL, object TEXT NOT NULL, outcome TEXT NOT NULL, event_json TEXT NOT NULL)`);
   }
 
   append(event: AuditEvent): void {
     if (this.unavailable) throw new GatewayError('PGW_ERR_AUDIT_UNAVAILABLE', 'audit store is not writable');
     this.db
-      .prepare('INSERT INTO audit (idempotency_key, action, object, outcome, event_json) VALUES (?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING')
+      .prepare(`INSERT INTO audit (idempotency_key, action, object, outcome, event_json) VALUES (?, ?, ?, ?, ?)${this.ownsDb ? ' ON CONFLICT (idempotency_key) DO NOTHING' : ''}`)
       .run(event.idempotencyKey ?? null, event.action, event.object, event.outcome, JSON.stringify(event));
   }
 
@@ -38,7 +45,7 @@ export class SqliteAuditLog implements AuditPort {
   }
 
   close(): void {
-    this.db.close();
+    if (this.ownsDb) this.db.close();
   }
 }
 
@@ -52,6 +59,13 @@ export const testAuthenticator: Authenticator = {
     return principal;
   },
 };
+
+/** Audits refusals of the role guards the way the composed gateway does (`api.forbidden`). */
+export function auditRefusals(audit: AuditPort): AccessDeniedListener {
+  return (principal, request, needed) => {
+    audit.append({ actor: principal.subject, role: principal.roles.join(','), action: 'api.forbidden', object: `route:${request.method} ${request.routeOptions.url ?? request.url}`, outcome: 'denied', details: { needed } });
+  };
+}
 
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'pgw-retention-'));

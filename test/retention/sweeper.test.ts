@@ -73,6 +73,12 @@ describe('sweeper with an injected clock', () => {
     });
     expect(redacted.details?.reason).toMatch(/maximum age/);
     expect(h.audit.events('retention.sweep')).toHaveLength(2);
+    const journalled = () => h.db.prepare('SELECT COUNT(*) FROM retention_deletions').pluck().get();
+    expect(journalled()).toBe(2);
+    h.clock.advance(169 * H);
+    await h.retention.sweeper.sweep();
+    expect(journalled()).toBe(0);
+    expect(h.audit.events('retention.delete')).toHaveLength(2);
   });
 
   it('deletes nothing early when the wall clock jumps forward; the monotonic estimate decides', async () => {
@@ -128,7 +134,7 @@ describe('sweeper with an injected clock', () => {
     expect(h.retention.service.listHolds()).toEqual([]);
     h.audit.unavailable = false;
     const summary = await h.retention.sweeper.sweep();
-    expect(summary).toMatchObject({ deleted: 2, resumed: 1 });
+    expect(summary).toMatchObject({ deleted: 2, resumed: 2 });
     expect(existsSync(segment)).toBe(false);
     expect(h.audit.events('retention.delete')).toHaveLength(2);
   });

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Principal } from '../../shared/types.js';
+import '../route-roles.js';
+import type { Principal, Role } from '../../shared/types.js';
 import { principalOf } from '../auth.js';
-import { auditedRoleGate, CAMERA_ID, ISO_INSTANT, isoOrUndefined, parseInstant, type DeniedRecorder } from './audited-role-gate.js';
+import { CAMERA_ID, ISO_INSTANT, isoOrUndefined, parseInstant } from './retention-schema-parts.js';
 
 export interface HoldView {
   id: string;
@@ -25,7 +26,6 @@ export interface HoldsApiService {
   hold(id: string): HoldView;
   placeHold(principal: Principal, request: { cameraIds: readonly string[]; fromMs: number; toMs: number; caseNumber: string; reason: string; expiresAt?: number }): HoldView;
   liftHold(principal: Principal, id: string, reason: string): HoldView;
-  recordDenied: DeniedRecorder;
 }
 
 const HOLD_ID = { type: 'string', pattern: '^hold_[0-9a-f]{32}$' } as const;
@@ -82,7 +82,7 @@ const placeBodySchema = {
   additionalProperties: false,
   required: ['cameraIds', 'from', 'to', 'caseNumber', 'reason'],
   properties: {
-    cameraIds: { type: 'array', minItems: 1, maxItems: 100, uniqueItems: true, items: CAMERA_ID },
+    cameraIds: { type: 'array', minItems: 1, maxItems: 50, uniqueItems: true, items: CAMERA_ID },
     from: ISO_INSTANT,
     to: ISO_INSTANT,
     caseNumber: { type: 'string', pattern: '^[A-Za-z0-9./:_-]{1,64}$' },
@@ -91,18 +91,19 @@ const placeBodySchema = {
   },
 } as const;
 
+/** Legal holds are the approvers' alone; declared as `x-roles` and enforced by the guard from this list. */
+const APPROVERS: Role[] = ['approver'];
+
 const idParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: HOLD_ID } } as const;
 
-/** Legal holds: approvers only; every placement, lift and refused attempt is audited. */
+/** Legal holds: approvers only; placements and lifts are audited by the service, refusals by the guard. */
 export const holdRoutes: FastifyPluginAsync<{ service: HoldsApiService }> = async (app, { service }) => {
-  const denied: DeniedRecorder = (principal, action, object) => service.recordDenied(principal, action, object);
-  const place = auditedRoleGate(app, ['approver'], 'hold.place', () => 'hold:new', denied);
-  const read = auditedRoleGate(app, ['approver'], 'hold.read', (request) => `hold:${(request.params as { id?: string }).id ?? '*'}`, denied);
-  const lift = auditedRoleGate(app, ['approver'], 'hold.lift', (request) => `hold:${(request.params as { id: string }).id}`, denied);
-  const common = { tags: ['holds'], security: [{ bearer: [] }] };
+  // Guards run on request, before body validation; refusals are audited through the server's onAccessDenied.
+  const approverOnly = app.guards.requireRole(...APPROVERS);
+  const common = { tags: ['holds'], security: [{ bearer: [] }], 'x-roles': APPROVERS };
 
   app.post<{ Body: PlaceBody }>('/v1/holds', {
-    onRequest: place,
+    onRequest: approverOnly,
     schema: {
       ...common,
       summary: 'Place a legal hold on cameras for a recording window (approver); held data survives every retention rule',
@@ -123,7 +124,7 @@ export const holdRoutes: FastifyPluginAsync<{ service: HoldsApiService }> = asyn
   });
 
   app.get('/v1/holds', {
-    onRequest: read,
+    onRequest: approverOnly,
     schema: {
       ...common,
       summary: 'All legal holds with their status (active, lifted, expired), newest first',
@@ -132,12 +133,12 @@ export const holdRoutes: FastifyPluginAsync<{ service: HoldsApiService }> = asyn
   }, async () => ({ holds: service.listHolds().map(holdView) }));
 
   app.get<{ Params: { id: string } }>('/v1/holds/:id', {
-    onRequest: read,
+    onRequest: approverOnly,
     schema: { ...common, summary: 'One legal hold', params: idParams, response: { 200: holdSchema } },
   }, async (request) => holdView(service.hold(request.params.id)));
 
   app.delete<{ Params: { id: string }; Body: { reason: string } }>('/v1/holds/:id', {
-    onRequest: lift,
+    onRequest: approverOnly,
     schema: {
       ...common,
       summary: 'Lift a legal hold (approver); the remaining rules apply from the next sweep',

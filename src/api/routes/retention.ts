@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Principal } from '../../shared/types.js';
+import '../route-roles.js';
+import type { Principal, Role } from '../../shared/types.js';
 import { principalOf } from '../auth.js';
-import { auditedRoleGate, CAMERA_ID, ISO_INSTANT, isoOrUndefined, parseInstant, type DeniedRecorder } from './audited-role-gate.js';
+import { CAMERA_ID, ISO_INSTANT, isoOrUndefined, parseInstant } from './retention-schema-parts.js';
 
 const DATA_CLASSES = ['original', 'redacted', 'metadata', 'sensor_raw', 'sensor_minimized', 'export'] as const;
 type DataClassName = (typeof DATA_CLASSES)[number];
@@ -44,7 +45,6 @@ export interface RetentionApiService {
   replaceRules(principal: Principal, change: { rules: readonly RetentionRuleView[]; baseVersion?: number; comment?: string }): ReturnType<RetentionApiService['ruleSet']>;
   preview(untilMs: number): Promise<{ at: number; due: readonly PlannedItemView[]; held: readonly PlannedItemView[] }>;
   sweepNow(): Promise<SweepSummaryView>;
-  recordDenied: DeniedRecorder;
 }
 
 const ruleSchema = {
@@ -122,9 +122,15 @@ function ruleSetView(service: RetentionApiService, set: ReturnType<RetentionApiS
 
 const COMMON = { tags: ['retention'], security: [{ bearer: [] }] };
 
+/** Who may call what; declared as `x-roles` in each schema and enforced by the same list in the guard. */
+const READERS: Role[] = ['operator', 'admin', 'auditor'];
+const WRITERS: Role[] = ['operator'];
+const PREVIEWERS: Role[] = ['operator', 'approver', 'auditor'];
+
 const getRulesSchema = {
   summary: 'Current (or a past) version of the retention rules, with class defaults and city-wide ceilings',
   ...COMMON,
+  'x-roles': READERS,
   querystring: { type: 'object', additionalProperties: false, properties: { version: { type: 'integer', minimum: 0, maximum: 2_147_483_647 } } },
   response: { 200: ruleSetSchema },
 } as const;
@@ -132,6 +138,7 @@ const getRulesSchema = {
 const putRulesSchema = {
   summary: 'Replace the retention rules (a new version; validated against defaults, the 72 h rule and ceilings; audited)',
   ...COMMON,
+  'x-roles': WRITERS,
   body: {
     type: 'object',
     additionalProperties: false,
@@ -148,6 +155,7 @@ const putRulesSchema = {
 const previewSchema = {
   summary: 'What the sweep at `until` would delete, and what legal holds protect (the same decision the sweep makes)',
   ...COMMON,
+  'x-roles': PREVIEWERS,
   querystring: {
     type: 'object',
     additionalProperties: false,
@@ -166,6 +174,7 @@ const previewSchema = {
 const sweepSchema = {
   summary: 'Run a retention sweep now (also runs at startup and every interval); 503 when the audit log cannot be written',
   ...COMMON,
+  'x-roles': WRITERS,
   response: {
     200: {
       type: 'object',
@@ -188,11 +197,11 @@ const sweepSchema = {
 } as const;
 
 export const retentionRoutes: FastifyPluginAsync<{ service: RetentionApiService }> = async (app, { service }) => {
-  const denied: DeniedRecorder = (principal, action, object) => service.recordDenied(principal, action, object);
-  const readers = auditedRoleGate(app, ['operator', 'admin', 'auditor'], 'retention.rules.read', () => 'retention-rules', denied);
-  const writers = auditedRoleGate(app, ['operator'], 'retention.rules.update', () => 'retention-rules', denied);
-  const previewers = auditedRoleGate(app, ['operator', 'approver', 'auditor'], 'retention.preview', () => 'retention-preview', denied);
-  const sweepers = auditedRoleGate(app, ['operator'], 'retention.sweep.run', () => 'retention-sweep', denied);
+  // Guards run on request, before body validation; refusals are audited through the server's onAccessDenied.
+  const readers = app.guards.requireRole(...READERS);
+  const writers = app.guards.requireRole(...WRITERS);
+  const previewers = app.guards.requireRole(...PREVIEWERS);
+  const sweepers = app.guards.requireRole(...WRITERS);
 
   app.get<{ Querystring: { version?: number } }>('/v1/retention/rules', {
     onRequest: readers,
