@@ -5,9 +5,13 @@ import { resolveFfmpegPath } from './access/remux.js';
 import { JwtAuthenticator } from './api/jwt-authenticator.js';
 import { buildServer } from './api/server.js';
 import { findConsoleRoot } from './api/routes/console.js';
+import { CameraService, DEMO_CAMERA } from './cameras/camera-service.js';
+import { LazyFileRedactor } from './cameras/offline-redactor.js';
+import { UploadService } from './cameras/upload-service.js';
+import { mediaTools } from './media/media-tools.js';
+import { CameraStore } from './catalog/camera-store.js';
 import type { Config } from './config/schema.js';
 import { openCatalog, type CatalogDatabase } from './catalog/database.js';
-import { startDemoCamera, type DemoCamera } from './pipeline/demo-camera.js';
 import { createRetention, type RetentionModule } from './retention/retention-module.js';
 import { SpoolRetentionSource } from './retention/spool-source.js';
 import { VaultRetentionSource } from './retention/vault-source.js';
@@ -17,7 +21,7 @@ import type { HoldPort, OutboxPort } from './shared/ports.js';
 import { MqttTopicSensorForwarder, OutboxSensorForwarder, type SensorForwarder } from './sensors/sensor-forwarders.js';
 import { SensorService } from './sensors/sensor-service.js';
 import type { Logger } from './shared/logger.js';
-import type { Principal, Role } from './shared/types.js';
+import type { CameraKind, Principal, Role } from './shared/types.js';
 import { Registry } from 'prom-client';
 import { createUplink } from './uplink/build-uplink.js';
 import { createSinks } from './uplink/sink-factory.js';
@@ -38,6 +42,8 @@ export interface Components {
   retention: RetentionModule;
   uplink?: UplinkService;
   sensors?: SensorComponent;
+  cameras: CameraService;
+  uploads: { service: UploadService; redactor: LazyFileRedactor };
   registry: Registry;
   api: FastifyInstance;
 }
@@ -86,22 +92,23 @@ function createSensors(config: Readonly<Config>, logger: Logger, clock: Clock, s
   return { service, forwarder };
 }
 
-/** Builds every component and the HTTP API over an open catalog; starts nothing that runs on a timer. */
-export async function composeApi(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase): Promise<Components> {
-  const security = createSecurityStack({ config, db: catalog, logger, clock, ffmpegPath: resolveFfmpegPath() });
-  await security.start();
-  const audit = security.audit;
-  const authenticator = await createAuthenticator(config, security, clock, logger);
-  const retention = createRetention({
-    db: catalog,
-    config: config.retention,
-    sources: [new SpoolRetentionSource({ root: join(config.dataDir, 'spool') }), new VaultRetentionSource(security.vault)],
-    audit,
-    clock,
-    logger,
+/** Live cameras (one process each) and body-worn uploads; segments go to the spool and the outbox, originals to the vault. */
+function createCameras(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase, security: SecurityStack, registry: Registry, uplink: UplinkService | undefined) {
+  const cameras = new CameraService({
+    cameras: config.cameras, pipeline: config.pipeline, dataDir: config.dataDir, store: new CameraStore(catalog),
+    originals: security.vault, audit: security.audit, registry, clock, logger, ...(uplink ? { outbox: uplink, pressure: uplink } : {}),
   });
-  const registry = new Registry();
-  const holds: HoldPort = {
+  const uploadRedactor = new LazyFileRedactor(config.pipeline, logger.child({ module: 'uploads' }));
+  const uploads = new UploadService({
+    dataDir: config.dataDir, maxBytes: config.cameras.uploadMaxBytes, tools: mediaTools(), clock, logger: logger.child({ module: 'uploads' }),
+    publisher: cameras.publisher, camera: (id) => cameras.get(id), redactor: () => uploadRedactor.get(), ...(uplink ? { pressure: uplink } : {}),
+  });
+  return { cameras, uploads, uploadRedactor };
+}
+
+/** Legal holds as uplink eviction sees them: a spooled artefact is held when a hold covers its camera and time. */
+function holdPortOf(retention: RetentionModule): HoldPort {
+  return {
     isHeld: (artefact) =>
       retention.service.isHeld({
         id: artefact.key,
@@ -110,12 +117,44 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
         recordedAt: artefact.createdAt,
       }),
   };
+}
+
+/** Retention's camera kinds from the camera registry, read when a sweep runs (the registry is built after retention). */
+function cameraKindLookup(registry: () => CameraService | undefined): (cameraId: string) => CameraKind | undefined {
+  return (cameraId) => {
+    const camera = registry()?.list().find((candidate) => candidate.id === cameraId);
+    if (!camera) return undefined;
+    return camera.kind === 'bodyworn' ? 'body_worn' : 'fixed';
+  };
+}
+
+/** Builds every component and the HTTP API over an open catalog; starts nothing that runs on a timer. */
+export async function composeApi(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase): Promise<Components> {
+  const security = createSecurityStack({ config, db: catalog, logger, clock, ffmpegPath: resolveFfmpegPath() });
+  await security.start();
+  const audit = security.audit;
+  const authenticator = await createAuthenticator(config, security, clock, logger);
+  let cameraRegistry: CameraService | undefined;
+  const cameraKindOf = cameraKindLookup(() => cameraRegistry);
+  const retention = createRetention({
+    db: catalog,
+    config: config.retention,
+    sources: [new SpoolRetentionSource({ root: join(config.dataDir, 'spool'), cameraKindOf }), new VaultRetentionSource(security.vault, cameraKindOf)],
+    audit,
+    clock,
+    logger,
+  });
+  const registry = new Registry();
+  const holds = holdPortOf(retention);
   const uplink = config.uplink.enabled
     ? createUplink({ config, catalog, clock, logger, registry, audit, holds }, createSinks(config, logger))
     : undefined;
   // Signed audit checkpoints leave the box through the uplink (F3).
   if (uplink) audit.attachOutbox(uplink);
   const sensors = config.sensors.enabled ? createSensors(config, logger, clock, security, uplink) : undefined;
+  const { cameras, uploads, uploadRedactor } = createCameras(config, logger, clock, catalog, security, registry, uplink);
+  cameraRegistry = cameras;
+  cameraRegistry = cameras;
   const api = await buildServer(
     {
       logger,
@@ -130,7 +169,7 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
           details: { needed },
         });
       },
-      health: { live: () => true, notReady: () => [] },
+      health: { live: () => true, notReady: () => cameras.notStreaming() },
       accessRequests: security.accessApi(),
       audit: security.auditApi(),
       keys: security.keysApi(),
@@ -138,17 +177,19 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
       holds: retention.service,
       ...(uplink ? { uplink } : {}),
       ...(sensors ? { sensors: sensors.service } : {}),
+      cameras,
+      uploads,
+      metrics: registry,
     },
     { version: GATEWAY_VERSION, ...(config.http.console ? { consoleRoot: findConsoleRoot() } : {}) },
   );
-  return { security, retention, ...(uplink ? { uplink } : {}), ...(sensors ? { sensors } : {}), registry, api };
+  return { security, retention, ...(uplink ? { uplink } : {}), ...(sensors ? { sensors } : {}), cameras, uploads: { service: uploads, redactor: uploadRedactor }, registry, api };
 }
 
 /** Composition root: the only place that knows concrete classes and wires them together. */
 export function createGateway(config: Readonly<Config>, logger: Logger, clock: Clock = systemClock): Gateway {
   let catalog: CatalogDatabase | undefined;
   let components: Components | undefined;
-  let demo: DemoCamera | undefined;
   let stopped = false;
   return {
     async start() {
@@ -157,15 +198,19 @@ export function createGateway(config: Readonly<Config>, logger: Logger, clock: C
       components.retention.sweeper.start();
       await components.uplink?.start();
       await components.sensors?.service.start();
+      components.cameras.start();
       const url = await components.api.listen({ host: config.http.host, port: config.http.port });
-      if (config.pipeline.demoCamera) demo = await startDemoCamera(config, logger, clock, components.security.audit);
-      return { url, ...(demo ? { demoOutputDir: demo.outputDir } : {}) };
+      // The demo camera is a registry camera like any other (own process, vault, sidecars, outbox, status).
+      const demo = components.cameras.list().some((camera) => camera.id === DEMO_CAMERA.id);
+      return { url, ...(demo ? { demoOutputDir: join(config.dataDir, 'spool', DEMO_CAMERA.id) } : {}) };
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await demo?.stop();
       await components?.api.close();
+      await components?.uploads.service.drain();
+      await components?.uploads.redactor.close();
+      await components?.cameras.stop();
       await components?.sensors?.service.stop();
       await components?.sensors?.forwarder.close();
       await components?.uplink?.stop();

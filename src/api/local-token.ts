@@ -12,11 +12,19 @@ export interface LocalTokenRequest {
   nowSec: number;
   /** `amr` methods, e.g. `['pwd', 'mfa']`. */
   authMethods?: readonly string[];
+  /** Device tokens (body-worn docks): the device id and narrow scopes such as `upload`. */
+  deviceId?: string;
+  scopes?: readonly string[];
 }
 
 /** Signs a bearer JWT with the local issuer's Ed25519 key (standalone sites and tests). */
 export async function issueLocalToken(privateKey: KeyObject, keyId: string, request: LocalTokenRequest): Promise<string> {
-  return new SignJWT({ roles: [...request.roles], ...(request.authMethods ? { amr: [...request.authMethods] } : {}) })
+  return new SignJWT({
+    roles: [...request.roles],
+    ...(request.authMethods ? { amr: [...request.authMethods] } : {}),
+    ...(request.deviceId ? { device_id: request.deviceId } : {}),
+    ...(request.scopes ? { scope: request.scopes.join(' ') } : {}),
+  })
     .setProtectedHeader({ alg: 'EdDSA', kid: keyId, typ: 'JWT' })
     .setSubject(request.subject)
     .setIssuer(request.issuer)

@@ -17,6 +17,9 @@ import { holdRoutes, type HoldsApiService } from './routes/holds.js';
 import { retentionRoutes, type RetentionApiService } from './routes/retention.js';
 import { uplinkRoutes, type UplinkStatusService } from './routes/uplink.js';
 import { sensorsRoutes, type SensorsApiService } from './routes/sensors.js';
+import { camerasRoutes, type CamerasApiService } from './routes/cameras.js';
+import { metricsRoutes, type MetricsService } from './routes/metrics.js';
+import { uploadsRoutes, type UploadsApiService } from './routes/uploads.js';
 
 export interface ApiDependencies {
   logger: Logger;
@@ -30,6 +33,9 @@ export interface ApiDependencies {
   holds?: HoldsApiService;
   uplink?: UplinkStatusService;
   sensors?: SensorsApiService;
+  cameras?: CamerasApiService;
+  metrics?: MetricsService;
+  uploads?: UploadsApiService;
 }
 
 export interface ApiOptions {
@@ -92,6 +98,9 @@ export async function buildServer(deps: ApiDependencies, options: ApiOptions): P
   if (deps.holds) await app.register(holdRoutes, { service: deps.holds });
   if (deps.uplink) await app.register(uplinkRoutes, { service: deps.uplink });
   if (deps.sensors) await app.register(sensorsRoutes, { service: deps.sensors });
+  if (deps.cameras) await app.register(camerasRoutes, { service: deps.cameras });
+  if (deps.metrics) await app.register(metricsRoutes, { service: deps.metrics });
+  if (deps.uploads) await app.register(uploadsRoutes, { service: deps.uploads });
   if (options.consoleRoot) await app.register(consoleRoutes, { root: options.consoleRoot });
   return app;
 }

@@ -5,6 +5,7 @@ import { accessSection, auditSection, authSection, vaultSection } from './sectio
 import { retentionSection } from './sections/retention.js';
 import { uplinkSection } from './sections/uplink.js';
 import { sensorsSection } from './sections/sensors.js';
+import { camerasSection } from './sections/cameras.js';
 
 /**
  * The one schema of the gateway's configuration: types, defaults and descriptions. Each concern owns a
@@ -23,6 +24,7 @@ export const configSchema = z
     retention: retentionSection,
     uplink: uplinkSection,
     sensors: sensorsSection,
+    cameras: camerasSection,
   })
   .describe('privacy-gateway configuration');
 

@@ -51,6 +51,10 @@ export class MediaProcess {
     return this.pipe(1) as Readable;
   }
 
+  get stderr(): Readable {
+    return this.pipe(2) as Readable;
+  }
+
   /** An extra output pipe (`pipe:3` is index 3). */
   output(index: number): Readable {
     return this.pipe(index) as Readable;

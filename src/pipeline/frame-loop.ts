@@ -1,9 +1,10 @@
-import { decoderArgs, rgb24FrameBytes, yuv420pFrameBytes, type FrameSize } from '../media/ffmpeg-args.js';
+import { decoderArgs, rgb24FrameBytes, yuv420pFrameBytes, type DecoderPlan, type FrameSize } from '../media/ffmpeg-args.js';
 import { MediaProcess } from '../media/ffmpeg-process.js';
 import { FramePool } from '../media/frame-pool.js';
 import type { MediaTools } from '../media/media-tools.js';
 import { RawFrameReader } from '../media/raw-frame-reader.js';
 import { CoverageLedger, mustRedactWholeFrame } from '../redact/fail-closed.js';
+import type { PrivacyMask } from '../redact/privacy-mask.js';
 import { redactRegion, redactWholeFrame, type RedactionStyle, type YuvFrame } from '../redact/region-ops.js';
 import { GatewayError } from '../shared/errors.js';
 import type { ObjectClass } from '../vision/detector.js';
@@ -45,6 +46,17 @@ export interface FrameLoopOptions {
   readonly onFrame?: (record: FrameRecord) => void;
   /** Called for each frame redacted whole (audit, metrics); rare by design. */
   readonly onFailClosed?: () => void;
+  /** Static privacy masks (A6): applied to each frame as it arrives, before anything else sees it. */
+  readonly mask?: PrivacyMask;
+  /** Live cameras: their own decoder argv (input options, extra outputs on pipes ≥ 4) and access to the process. */
+  readonly decoder?: DecoderCustomisation;
+}
+
+export interface DecoderCustomisation {
+  args(plan: DecoderPlan): string[];
+  /** Pipes beyond stdout/stderr the argv writes to (fd 3 is the analysis pipe). */
+  readonly extraOutputs: number;
+  onStart(process: MediaProcess): void;
 }
 
 export interface FrameLoopResult {
@@ -119,7 +131,8 @@ export class FrameLoop {
   /** Runs until the source ends (files) or `stop()` (live); resolves with counts, rejects on decoder failure. */
   run(): Promise<FrameLoopResult> {
     const { tools, source, detection } = this.options;
-    const args = decoderArgs({
+    const custom = this.options.decoder;
+    const args = (custom?.args ?? decoderArgs)({
       input: source.input,
       inputFormat: source.inputFormat,
       realtime: source.realtime,
@@ -129,8 +142,9 @@ export class FrameLoop {
       analysis: detection?.analysisSize,
       ffmpegMajor: tools.ffmpegMajor,
     });
-    const decoder = new MediaProcess(tools.ffmpeg, args, detection ? 1 : 0);
+    const decoder = new MediaProcess(tools.ffmpeg, args, custom?.extraOutputs ?? (detection ? 1 : 0));
     this.decoder = decoder;
+    custom?.onStart(decoder);
     // Frames complete in order, so the slot being filled is always the one acquired last.
     let filling = -1;
     this.yuvReader = new RawFrameReader(decoder.stdout, this.pool.slotBytes, {
@@ -178,6 +192,7 @@ export class FrameLoop {
   }
 
   private onYuvFrame(index: number, slot: number): void {
+    this.options.mask?.apply({ data: this.pool.view(slot), width: this.frame.width, height: this.frame.height });
     this.pending.push({ index, slot });
     this.received = index + 1;
     this.pump();

@@ -1,0 +1,80 @@
+import type { Readable } from 'node:stream';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Principal } from '../../shared/types.js';
+import { GatewayError } from '../../shared/errors.js';
+import { principalOf } from '../auth.js';
+
+export interface UploadJobView {
+  id: string;
+  camera: string;
+  state: 'queued' | 'running' | 'done' | 'failed';
+  bytes: number;
+  framesDone: number;
+  framesExpected: number | null;
+  error: string | null;
+  segmentId: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+/** What the upload routes need; implemented by the camera module's upload service, wired in app.ts. */
+export interface UploadsApiService {
+  readonly maxBytes: number;
+  accept(principal: Principal, cameraId: string, body: Readable, declaredBytes: number | undefined): Promise<UploadJobView>;
+  job(id: string): UploadJobView;
+}
+
+const jobSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string' }, camera: { type: 'string' }, state: { type: 'string', enum: ['queued', 'running', 'done', 'failed'] },
+    bytes: { type: 'integer' }, framesDone: { type: 'integer' }, framesExpected: { type: ['integer', 'null'] },
+    progress: { type: ['number', 'null'], description: 'Share of frames done, when the clip announces its frame count.' },
+    error: { type: ['string', 'null'] }, segmentId: { type: ['string', 'null'] },
+    createdAt: { type: 'string' }, finishedAt: { type: ['string', 'null'] },
+  },
+} as const;
+
+function view(job: UploadJobView) {
+  return {
+    ...job,
+    progress: job.state === 'done' ? 1 : job.framesExpected ? Math.min(1, job.framesDone / job.framesExpected) : null,
+    createdAt: new Date(job.createdAt).toISOString(),
+    finishedAt: job.finishedAt === null ? null : new Date(job.finishedAt).toISOString(),
+  };
+}
+
+/** Operators, admins, or a device token with the `upload` scope (which may upload only as its own camera). */
+function mayUpload(principal: Principal): boolean {
+  return principal.roles.some((role) => role === 'operator' || role === 'admin') || (principal.deviceId !== undefined && principal.scopes.includes('upload'));
+}
+
+/** `POST /v1/uploads?camera=<id>` (raw video body, streamed to disk) → 202 with a job; `GET /v1/jobs/:id` for progress. */
+export const uploadsRoutes: FastifyPluginAsync<{ service: UploadsApiService }> = async (app, { service }) => {
+  // The body stays a stream (fastify's bodyLimit does not apply to it): the service enforces its own size limit.
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+  app.post('/v1/uploads', {
+    preValidation: app.guards.requireRole(),
+    schema: {
+      tags: ['uploads'], summary: 'Upload a body-worn clip for redaction', security: [{ bearer: [] }],
+      querystring: { type: 'object', additionalProperties: false, required: ['camera'], properties: { camera: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } } },
+      response: { 202: jobSchema },
+    },
+  }, async (request, reply) => {
+    const principal = principalOf(request);
+    if (!mayUpload(principal)) throw new GatewayError('PGW_ERR_FORBIDDEN', 'uploads need the operator role or a device token with the upload scope', { subject: principal.subject });
+    const length = request.headers['content-length'];
+    const declared = length === undefined ? undefined : Number(length);
+    const job = await service.accept(principal, (request.query as { camera: string }).camera, request.body as Readable, declared);
+    return reply.code(202).send(view(job));
+  });
+  app.get('/v1/jobs/:id', {
+    preValidation: app.guards.requireRole(),
+    schema: {
+      tags: ['uploads'], summary: 'Progress of an upload job', security: [{ bearer: [] }],
+      params: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'string', pattern: '^job_[0-9a-f]{24}$' } } },
+      response: { 200: jobSchema },
+    },
+  }, async (request) => view(service.job((request.params as { id: string }).id)));
+};

@@ -1,0 +1,142 @@
+import { basename } from 'node:path';
+import type { CameraConfig } from '../config/sections/cameras.js';
+import type { FinishedSegment } from '../pipeline/camera-protocol.js';
+import type { Clock } from '../shared/clock.js';
+import { describeError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { OriginalsPort, OutboxPort, StoragePressurePort } from '../shared/ports.js';
+import { writeFileDurably } from '../shared/durable-file.js';
+
+/** What became of one original segment: in the vault, or refused because the spool was under pressure. */
+interface OriginalOutcome {
+  startMs: number;
+  endMs: number;
+  stored?: { originalId: string; sha256: string };
+  refused?: boolean;
+}
+
+interface PendingSegment {
+  camera: CameraConfig;
+  segment: FinishedSegment;
+  receivedAt: number;
+}
+
+export interface SegmentPublisherOptions {
+  originals: OriginalsPort;
+  outbox?: OutboxPort;
+  pressure?: StoragePressurePort;
+  clock: Clock;
+  logger: Logger;
+  /** A segment waits at most this long for the originals covering it before its sidecar is written. */
+  maxWaitMs: number;
+  onSegment?: (camera: string) => void;
+  onOriginal?: (camera: string, outcome: 'stored' | 'refused' | 'failed') => void;
+}
+
+/** Originals kept per camera to match against later segments. */
+const OUTCOMES_KEPT = 32;
+
+/**
+ * Joins a camera's two outputs: originals go to the vault (never to disk in plaintext, P2; refused while the
+ * spool is under pressure, H3), redacted segments get a sidecar naming the originals they derive from, written
+ * durably next to the segment, and both are enqueued to the uplink outbox.
+ */
+export class SegmentPublisher {
+  private readonly outcomes = new Map<string, OriginalOutcome[]>();
+  private readonly pending: PendingSegment[] = [];
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly options: SegmentPublisherOptions) {
+    this.timer = setInterval(() => this.flush(false), 1000);
+    this.timer.unref();
+  }
+
+  async original(cameraId: string, original: { sequence: number; startMs: number; endMs: number; data: Buffer }): Promise<void> {
+    const outcome: OriginalOutcome = { startMs: original.startMs, endMs: original.endMs };
+    if (this.options.pressure && !this.options.pressure.acceptingOriginals()) {
+      outcome.refused = true;
+      this.options.onOriginal?.(cameraId, 'refused');
+    } else {
+      try {
+        outcome.stored = await this.options.originals.store({
+          segmentId: `${cameraId}-original-${original.startMs}-${original.sequence}`, cameraId,
+          startMs: original.startMs, endMs: original.endMs, container: 'mp4', data: original.data,
+        });
+        this.options.onOriginal?.(cameraId, 'stored');
+      } catch (error) {
+        this.options.onOriginal?.(cameraId, 'failed');
+        this.options.logger.error({ camera: cameraId, err: error }, 'original could not be stored');
+      }
+    }
+    original.data.fill(0);
+    const list = this.outcomes.get(cameraId) ?? [];
+    list.push(outcome);
+    this.outcomes.set(cameraId, list.slice(-OUTCOMES_KEPT));
+    this.flush(false);
+  }
+
+  segment(camera: CameraConfig, segment: FinishedSegment): void {
+    this.pending.push({ camera, segment, receivedAt: this.options.clock.now() });
+    this.flush(false);
+  }
+
+  /** Writes every sidecar whose originals are known; `all` writes the rest too (camera stopped). */
+  flush(all: boolean): void {
+    const now = this.options.clock.now();
+    for (let i = 0; i < this.pending.length;) {
+      const item = this.pending[i] as PendingSegment;
+      const known = this.outcomes.get(item.camera.id) ?? [];
+      const covered = known.some((o) => o.endMs >= item.segment.endMs);
+      if (all || covered || now - item.receivedAt > this.options.maxWaitMs) {
+        this.pending.splice(i, 1);
+        this.publish(item, covered);
+      } else i += 1;
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.flush(true);
+  }
+
+  private publish({ camera, segment }: PendingSegment, complete: boolean): void {
+    const overlapping = (this.outcomes.get(camera.id) ?? []).filter((o) => o.endMs > segment.startMs && o.startMs < segment.endMs);
+    const sidecar = sidecarOf(camera, segment, overlapping, complete);
+    const sidecarPath = segment.path.replace(/\.mp4$/, '.json');
+    try {
+      writeFileDurably(sidecarPath, `${JSON.stringify(sidecar, null, 2)}\n`);
+      this.options.outbox?.enqueue({ kind: 'segment', key: `${segment.segmentId}:${segment.sha256}`, group: camera.id, filePath: segment.path, contentType: 'video/mp4' });
+      this.options.outbox?.enqueue({ kind: 'sidecar', key: `${segment.segmentId}.json:${segment.sha256}`, group: camera.id, body: sidecar });
+      this.options.onSegment?.(camera.id);
+    } catch (error) {
+      this.options.logger.error({ camera: camera.id, segment: segment.segmentId, reason: describeError(error) }, 'segment could not be published');
+    }
+  }
+}
+
+export function sidecarOf(camera: CameraConfig, segment: FinishedSegment, originals: readonly OriginalOutcome[], complete: boolean): Record<string, unknown> {
+  return {
+    schema: 'privacy-gateway/segment-sidecar/1',
+    segmentId: segment.segmentId,
+    camera: camera.id,
+    cameraKind: camera.kind,
+    retentionClass: camera.retentionClass,
+    start: new Date(segment.startMs).toISOString(),
+    end: new Date(segment.endMs).toISOString(),
+    startMs: segment.startMs,
+    endMs: segment.endMs,
+    frameCount: segment.frames,
+    fps: segment.fps,
+    width: segment.width,
+    height: segment.height,
+    regionsPerClass: segment.regionsPerClass,
+    failClosedFrames: segment.failClosedFrames,
+    privacyMasks: segment.masks,
+    audio: false,
+    detector: segment.detector,
+    file: { name: basename(segment.path), bytes: segment.bytes, sha256: segment.sha256 },
+    originals: originals.filter((o) => o.stored).map((o) => ({ originalId: o.stored?.originalId, sha256: o.stored?.sha256, startMs: o.startMs, endMs: o.endMs })),
+    originalsRefused: originals.filter((o) => o.refused).length,
+    originalsComplete: complete,
+  };
+}

@@ -1,0 +1,155 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueLocalToken } from '../../src/api/local-token.js';
+import { bearer, makeClip, openTestGateway, removeDir, type TestGateway } from '../access/security-fixtures.js';
+
+const JUSTIFIED = { enabled: true, justification: 'Depot noise complaints need sound levels as evidence' };
+
+function listing(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+describe('cameras API', () => {
+  let gw: TestGateway;
+  let operator: string;
+  let auditor: string;
+
+  beforeAll(async () => {
+    gw = await openTestGateway({
+      pipeline: { offlineProfile: 'none' },
+      cameras: { devices: [{ id: 'bw1', kind: 'bodyworn' }], uploadMaxBytes: 200_000 },
+    });
+    operator = await gw.token('op-1', ['operator']);
+    auditor = await gw.token('aud-1', ['auditor']);
+  });
+
+  afterAll(async () => {
+    await gw.close();
+    removeDir(gw.dataDir);
+  });
+
+  const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token: string, payload?: unknown) =>
+    gw.api.inject({ method, url, headers: bearer(token), ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
+
+  it('lists configured cameras and manages API cameras; only operators and admins may', async () => {
+    expect((await call('GET', '/v1/cameras', auditor)).statusCode).toBe(403);
+    const created = await call('POST', '/v1/cameras', operator, { id: 'gate', source: 'rtsp://user:secret@10.0.0.5/stream', masks: [[[0, 0], [0.2, 0], [0.2, 0.2]]], enabled: false });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ id: 'gate', origin: 'api', source: 'rtsp://***@10.0.0.5/stream', audio: { enabled: false } });
+    expect((await call('POST', '/v1/cameras', operator, { id: 'gate', source: 'testsrc' })).statusCode).toBe(409);
+    const ids = (await call('GET', '/v1/cameras', operator)).json<{ cameras: { id: string; origin: string }[] }>().cameras.map((c) => `${c.id}:${c.origin}`);
+    expect(ids).toEqual(['bw1:config', 'gate:api']);
+    const updated = await call('PUT', '/v1/cameras/gate', operator, { id: 'gate', source: 'testsrc', kind: 'stationary', enabled: false, audio: JUSTIFIED });
+    expect(updated.json()).toMatchObject({ source: 'testsrc', audio: JUSTIFIED });
+    expect((await call('DELETE', '/v1/cameras/bw1', operator)).statusCode).toBe(409);
+    expect((await call('DELETE', '/v1/cameras/gate', operator)).statusCode).toBe(204);
+    expect((await call('GET', '/v1/cameras/gate', operator)).statusCode).toBe(404);
+    const actions = gw.security.audit.query({ limit: 50 }).records.map((r) => r.action);
+    expect(actions).toEqual(expect.arrayContaining(['camera.create', 'camera.update', 'camera.delete']));
+  });
+
+  it('refuses audio without a justification (A5) and masks outside the frame (A6)', async () => {
+    const silent = await call('POST', '/v1/cameras', operator, { id: 'mic', source: 'testsrc', audio: { enabled: true } });
+    expect(silent.statusCode).toBe(400);
+    expect(silent.json().detail).toMatch(/justification/);
+    const outside = await call('POST', '/v1/cameras', operator, { id: 'mask', source: 'testsrc', masks: [[[0, 0], [1.5, 0], [1, 1]]] });
+    expect(outside.statusCode).toBe(400);
+  });
+
+  it('reports camera status and exposes Prometheus metrics', async () => {
+    const status = await call('GET', '/v1/cameras/bw1/status', operator);
+    expect(status.json()).toMatchObject({ id: 'bw1', state: 'stopped', reconnects: 0, failClosedFrames: 0, lastError: null });
+    const metrics = await call('GET', '/metrics', auditor);
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toContain('# TYPE pgw_camera_frames_total counter');
+    expect(metrics.body).toContain('# TYPE pgw_camera_frame_latency_seconds histogram');
+    expect((await gw.api.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+  });
+});
+
+describe('body-worn uploads (H6)', () => {
+  let gw: TestGateway;
+  let operator: string;
+  const uploads = () => listing(join(gw.dataDir, 'work', 'uploads'));
+  const spool = () => listing(join(gw.dataDir, 'spool', 'bw1'));
+
+  beforeAll(async () => {
+    gw = await openTestGateway({ pipeline: { offlineProfile: 'none' }, cameras: { devices: [{ id: 'bw1', kind: 'bodyworn' }, { id: 'bw2', kind: 'bodyworn' }], uploadMaxBytes: 200_000 } });
+    operator = await gw.token('op-1', ['operator']);
+  });
+
+  afterAll(async () => {
+    await gw.close();
+    removeDir(gw.dataDir);
+  });
+
+  const upload = (body: Buffer, token: string, camera = 'bw1') =>
+    gw.api.inject({ method: 'POST', url: `/v1/uploads?camera=${camera}`, headers: { ...bearer(token), 'content-type': 'video/mp4' }, payload: body });
+
+  it('redacts a valid clip into a segment with a sidecar, keeps the original only in the vault, leaves no temp file', async () => {
+    const accepted = await upload(makeClip(2), operator);
+    expect(accepted.statusCode).toBe(202);
+    const id = accepted.json<{ id: string }>().id;
+    let job: { state: string; segmentId: string | null; progress: number | null; error: string | null } = { state: 'queued', segmentId: null, progress: null, error: null };
+    for (let i = 0; i < 300 && job.state !== 'done' && job.state !== 'failed'; i++) {
+      job = (await gw.api.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(operator) })).json();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(job.error).toBeNull();
+    expect(job).toMatchObject({ state: 'done', progress: 1 });
+    const sidecar = JSON.parse(readFileSync(join(gw.dataDir, 'spool', 'bw1', `${job.segmentId}.json`), 'utf8')) as { frameCount: number; cameraKind: string; originals: { originalId: string }[] };
+    expect(sidecar).toMatchObject({ frameCount: 20, cameraKind: 'bodyworn' });
+    expect(gw.security.vault.get(sidecar.originals[0]?.originalId ?? '')?.cameraId).toBe('bw1');
+    expect(uploads()).toEqual([]);
+  });
+
+  it('rejects corrupt, non-video, empty and oversized uploads clearly and leaves nothing behind', async () => {
+    const before = spool();
+    const whole = join(gw.dataDir, 'whole.mp4');
+    execFileSync('/usr/bin/ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=10', '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', whole]);
+    const truncated = readFileSync(whole).subarray(0, 3000);
+    writeFileSync(whole, '');
+    for (const body of [truncated, Buffer.from('just some text, not a video'), Buffer.alloc(0)]) {
+      const response = await upload(body, operator);
+      expect(response.statusCode).toBe(422);
+      expect(response.json().code).toBe('PGW_ERR_INPUT_INVALID');
+    }
+    const oversized = await upload(Buffer.concat([makeClip(2), Buffer.alloc(200_000)]), operator);
+    expect(oversized.statusCode).toBe(413);
+    expect(uploads()).toEqual([]);
+    expect(spool()).toEqual(before);
+  });
+
+  it('fails a clip that probes but does not decode as a job with a clear error, leaving nothing behind', async () => {
+    const before = spool();
+    const whole = join(gw.dataDir, 'garbled.mp4');
+    execFileSync('/usr/bin/ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=10', '-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-movflags', '+faststart', whole]);
+    const garbled = readFileSync(whole);
+    writeFileSync(whole, '');
+    garbled.fill(0, Math.floor(garbled.length * 0.3));
+    const accepted = await upload(garbled, operator);
+    expect(accepted.statusCode).toBe(202);
+    const id = accepted.json<{ id: string }>().id;
+    let job = accepted.json<{ state: string; error: string | null }>();
+    for (let i = 0; i < 300 && job.state !== 'done' && job.state !== 'failed'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      job = (await gw.api.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(operator) })).json();
+    }
+    expect(job.state).toBe('failed');
+    expect(job.error).toMatch(/truncated or corrupt|decod/);
+    expect(uploads()).toEqual([]);
+    expect(spool()).toEqual(before);
+  });
+
+  it('lets a device token upload only as its own camera', async () => {
+    const { privateKey, keyId } = gw.security.tokenKey;
+    const device = await issueLocalToken(privateKey, keyId, {
+      subject: 'device:bw2', roles: [], ttlSec: 600, issuer: gw.config.auth.issuer, audience: gw.config.auth.audience,
+      nowSec: Math.floor(gw.clock.now() / 1000), deviceId: 'bw2', scopes: ['upload'],
+    });
+    expect((await upload(makeClip(1), device, 'bw1')).statusCode).toBe(403);
+    expect((await upload(makeClip(1), device, 'bw2')).statusCode).toBe(202);
+  });
+});
