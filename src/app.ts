@@ -4,6 +4,7 @@ import { createSecurityStack, type SecurityStack } from './access/security-stack
 import { resolveFfmpegPath } from './access/remux.js';
 import { JwtAuthenticator } from './api/jwt-authenticator.js';
 import { buildServer } from './api/server.js';
+import { findConsoleRoot } from './api/routes/console.js';
 import { CameraService, DEMO_CAMERA } from './cameras/camera-service.js';
 import { LazyFileRedactor } from './cameras/offline-redactor.js';
 import { UploadService } from './cameras/upload-service.js';
@@ -180,7 +181,7 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
       uploads,
       metrics: registry,
     },
-    { version: GATEWAY_VERSION },
+    { version: GATEWAY_VERSION, ...(config.http.console ? { consoleRoot: findConsoleRoot() } : {}) },
   );
   return { security, retention, ...(uplink ? { uplink } : {}), ...(sensors ? { sensors } : {}), cameras, uploads: { service: uploads, redactor: uploadRedactor }, registry, api };
 }

@@ -10,6 +10,7 @@ import { createAuthGuards, type AccessDeniedListener, type AuthGuards } from './
 import { sendProblem, toProblem } from './problem.js';
 import { accessRequestRoutes, type AccessRequestsService } from './routes/access-requests.js';
 import { auditRoutes, type AuditReadService } from './routes/audit.js';
+import { consoleRoutes } from './routes/console.js';
 import { healthRoutes, type HealthService } from './routes/health.js';
 import { keysRoutes, type KeysService } from './routes/keys.js';
 import { holdRoutes, type HoldsApiService } from './routes/holds.js';
@@ -42,6 +43,8 @@ export interface ApiOptions {
   /** Largest request body accepted by JSON routes, in bytes. */
   bodyLimit?: number;
   rateLimitPerMinute?: number;
+  /** Directory of the operator console's static files; no console when absent. */
+  consoleRoot?: string;
 }
 
 declare module 'fastify' {
@@ -98,5 +101,6 @@ export async function buildServer(deps: ApiDependencies, options: ApiOptions): P
   if (deps.cameras) await app.register(camerasRoutes, { service: deps.cameras });
   if (deps.metrics) await app.register(metricsRoutes, { service: deps.metrics });
   if (deps.uploads) await app.register(uploadsRoutes, { service: deps.uploads });
+  if (options.consoleRoot) await app.register(consoleRoutes, { root: options.consoleRoot });
   return app;
 }
