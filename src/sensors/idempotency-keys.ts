@@ -1,7 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { GatewayError } from '../shared/errors.js';
+import { writeFileDurably } from '../shared/durable-file.js';
 import { idempotencyKey, jsonSha256 } from '../shared/idempotency-key.js';
 
 /**
@@ -22,21 +23,7 @@ export function loadOrCreateDedupeSecret(path: string): Buffer {
   }
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const secret = randomBytes(SECRET_BYTES);
-  const temporary = `${path}.tmp`;
-  const fd = openSync(temporary, 'w', 0o600);
-  try {
-    writeSync(fd, secret);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
-  const directory = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(directory);
-  } finally {
-    closeSync(directory);
-  }
+  writeFileDurably(path, secret, 0o600);
   return secret;
 }
 

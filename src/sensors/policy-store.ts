@@ -1,9 +1,10 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { Clock } from '../shared/clock.js';
 import { GatewayError } from '../shared/errors.js';
+import { writeFileDurably } from '../shared/durable-file.js';
 import { policySchema, policySetProblems, policySetSchema, type SensorPolicy, type VersionedPolicySet } from './policy-schema.js';
 
 /**
@@ -50,24 +51,7 @@ function readSeedPolicies(seedDir: string): SensorPolicy[] {
   return validatePolicies(raw);
 }
 
-function writeFileDurably(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp`;
-  const fd = openSync(temporary, 'w', 0o640);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
-  const directory = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(directory);
-  } finally {
-    closeSync(directory);
-  }
-}
+
 
 export class SensorPolicyStore {
   private active: VersionedPolicySet | undefined;
@@ -128,6 +112,7 @@ export class SensorPolicyStore {
   /** Stores a prepared set durably and makes it the active one. */
   commit(next: VersionedPolicySet): void {
     try {
+      mkdirSync(dirname(this.options.filePath), { recursive: true });
       writeFileDurably(this.options.filePath, `${JSON.stringify(next, null, 2)}\n`);
     } catch (error) {
       rmSync(`${this.options.filePath}.tmp`, { force: true });

@@ -24,9 +24,9 @@ export function fsyncDirectory(path: string): void {
  * Writes `data` so that `finalPath` either does not exist or holds all of it, across `kill -9` and power loss:
  * write a partial file, fsync it, rename it into place, fsync the directory. Only then is the write acknowledged.
  */
-export function writeFileDurably(finalPath: string, data: Uint8Array | string): void {
+export function writeFileDurably(finalPath: string, data: Uint8Array | string, mode = 0o640): void {
   const temporary = partialPath(finalPath);
-  const fd = openSync(temporary, 'wx', 0o640);
+  const fd = openSync(temporary, 'wx', mode);
   try {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     let offset = 0;
