@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DetectorSpec } from '../../src/vision/registry.js';
 import { removeDir, tempDir } from '../access/security-fixtures.js';
-import { openLiveHarness, waitFor, type LiveHarness } from './camera-fixtures.js';
+import { lumaOf, openLiveHarness, segmentsOf, sidecarOf, waitFor, type LiveHarness } from './camera-fixtures.js';
 
 const STALLING: DetectorSpec = { kind: 'module', module: resolve('test/pipeline/fixtures/scripted-detector.ts'), options: { stallFrom: 3 } };
 
@@ -24,5 +25,16 @@ describe('live camera fail closed (A1)', () => {
     const [record] = live.stack.security.audit.query({ action: 'pipeline.failclosed', limit: 10 }).records;
     expect(record).toMatchObject({ actor: 'system:pipeline', object: 'camera:gate-1', outcome: 'failure' });
     expect(live.stack.security.audit.verify().ok).toBe(true);
-  });
+    const dir = dataDir;
+    const wholeSegment = (path: string): boolean => {
+      if (!existsSync(path.replace(/\.mp4$/, '.json'))) return false;
+      const sidecar = sidecarOf(path);
+      return Number(sidecar.frameCount) > 0 && sidecar.failClosedFrames === sidecar.frameCount;
+    };
+    await waitFor('a segment redacted whole', () => segmentsOf(dir, 'gate-1').some(wholeSegment), 30_000);
+    const segment = segmentsOf(dir, 'gate-1').find(wholeSegment) as string;
+    const luma = lumaOf(segment, { x: 0, y: 0, w: 320, h: 240 });
+    expect(luma.frames).toBe(sidecarOf(segment).frameCount);
+    expect(luma.max).toBeLessThan(24);
+  }, 120_000);
 });
