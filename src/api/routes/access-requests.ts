@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { CAMERA_ID, CASE_NUMBER, ISO_INSTANT } from '../schema-parts.js';
 import '../route-roles.js';
 import type { Readable } from 'node:stream';
 import { principalOf } from '../auth.js';
@@ -49,8 +50,6 @@ const requestView = {
   },
 } as const;
 
-const CAMERA_ID = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' } as const;
-const TIME = { type: 'string', format: 'date-time', maxLength: 40 } as const;
 const idParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$' } } } as const;
 const reasonBody = { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } } as const;
 const segmentSchema = {
@@ -110,9 +109,9 @@ const requestRoutes: FastifyPluginAsync<{ service: AccessRequestsService }> = as
         required: ['cameras', 'from', 'to', 'caseNumber', 'purpose'],
         properties: {
           cameras: { type: 'array', minItems: 1, maxItems: 100, uniqueItems: true, items: CAMERA_ID },
-          from: TIME,
-          to: TIME,
-          caseNumber: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$' },
+          from: ISO_INSTANT,
+          to: ISO_INSTANT,
+          caseNumber: CASE_NUMBER,
           purpose: { type: 'string', minLength: 10, maxLength: 1000 },
         },
       },
@@ -178,7 +177,7 @@ const exportRoutes: FastifyPluginAsync<{ service: AccessRequestsService }> = asy
       tags: ['access'],
       security: [{ bearer: [] }], 'x-roles': ['investigator'],
       params: idParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { camera: CAMERA_ID, from: TIME, to: TIME } },
+      querystring: { type: 'object', additionalProperties: false, properties: { camera: CAMERA_ID, from: ISO_INSTANT, to: ISO_INSTANT } },
     },
   }, async (request, reply) => {
     const started = service.startExport(principalOf(request), request.params.id, request.query);

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { ISO_INSTANT } from '../schema-parts.js';
 import '../route-roles.js';
 import { principalOf } from '../auth.js';
 import type { Principal } from '../../shared/types.js';
@@ -39,7 +40,6 @@ const recordSchema = {
 } as const;
 
 const TEXT = { type: 'string', minLength: 1, maxLength: 256 } as const;
-const TIME = { type: 'string', format: 'date-time', maxLength: 40 } as const;
 
 /** The audit log for auditors: filtered, paged reads and chain verification (P7). */
 export const auditRoutes: FastifyPluginAsync<{ service: AuditReadService }> = async (app, { service }) => {
@@ -57,8 +57,8 @@ export const auditRoutes: FastifyPluginAsync<{ service: AuditReadService }> = as
           action: { type: 'string', pattern: '^[a-z_.]{1,64}$' },
           object: TEXT,
           outcome: { type: 'string', enum: ['success', 'failure', 'denied'] },
-          from: TIME,
-          to: TIME,
+          from: ISO_INSTANT,
+          to: ISO_INSTANT,
           after: { type: 'integer', minimum: 0 },
           limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
         },

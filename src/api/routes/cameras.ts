@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { CAMERA_ID } from '../schema-parts.js';
 import type { Principal, Role } from '../../shared/types.js';
 import { principalOf } from '../auth.js';
 
@@ -42,8 +43,7 @@ export interface CamerasApiService {
   previews: { last(id: string): Buffer | undefined; subscribe(id: string, listener: (jpeg: Buffer) => void): () => void };
 }
 
-const ID = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } as const;
-const params = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: ID } } as const;
+const params = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: CAMERA_ID } } as const;
 const point = { type: 'array', minItems: 2, maxItems: 2, items: { type: 'number', minimum: 0, maximum: 1 } } as const;
 const polygon = { type: 'array', minItems: 3, maxItems: 64, items: point } as const;
 
@@ -52,7 +52,7 @@ const cameraBody = {
   additionalProperties: false,
   required: ['id'],
   properties: {
-    id: ID,
+    id: CAMERA_ID,
     kind: { type: 'string', enum: ['stationary', 'bodyworn'] },
     source: { type: 'string', minLength: 1, maxLength: 2048 },
     profile: { type: 'string', enum: ['live', 'thorough', 'none'] },

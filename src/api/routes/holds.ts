@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { CASE_NUMBER } from '../schema-parts.js';
 import '../route-roles.js';
 import type { Principal, Role } from '../../shared/types.js';
 import { principalOf } from '../auth.js';
@@ -85,7 +86,7 @@ const placeBodySchema = {
     cameraIds: { type: 'array', minItems: 1, maxItems: 50, uniqueItems: true, items: CAMERA_ID },
     from: ISO_INSTANT,
     to: ISO_INSTANT,
-    caseNumber: { type: 'string', pattern: '^[A-Za-z0-9./:_-]{1,64}$' },
+    caseNumber: CASE_NUMBER,
     reason: { type: 'string', minLength: 1, maxLength: 1000 },
     expiresAt: ISO_INSTANT,
   },

@@ -1,8 +1,7 @@
 /** Schema pieces and value conversions shared by the retention and legal-hold routes. */
 import { GatewayError } from '../../shared/errors.js';
 
-export const ISO_INSTANT = { type: 'string', format: 'date-time', maxLength: 40 } as const;
-export const CAMERA_ID = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' } as const;
+export { CAMERA_ID, ISO_INSTANT } from '../schema-parts.js';
 
 export function parseInstant(value: string, field: string): number {
   const ms = Date.parse(value);

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
+import { CAMERA_ID } from '../schema-parts.js';
 import type { Principal } from '../../shared/types.js';
 import { GatewayError } from '../../shared/errors.js';
 import { principalOf } from '../auth.js';
@@ -58,7 +59,7 @@ export const uploadsRoutes: FastifyPluginAsync<{ service: UploadsApiService }> =
     preValidation: app.guards.requireRole(),
     schema: {
       tags: ['uploads'], summary: 'Upload a body-worn clip for redaction', security: [{ bearer: [] }],
-      querystring: { type: 'object', additionalProperties: false, required: ['camera'], properties: { camera: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } } },
+      querystring: { type: 'object', additionalProperties: false, required: ['camera'], properties: { camera: CAMERA_ID } },
       response: { 202: jobSchema },
     },
   }, async (request, reply) => {

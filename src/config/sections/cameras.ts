@@ -1,4 +1,7 @@
 import { z } from 'zod';
+
+/** Camera ids everywhere (config, API paths and bodies, holds, access requests). */
+export const CAMERA_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 import { detectorProfile, redactionStyle } from './pipeline.js';
 
 /** Shortest justification accepted for recording audio (requirement A5): a reason, not a checkbox. */
@@ -11,7 +14,7 @@ const point = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
 
 export const cameraSchema = z
   .strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).describe('Camera id: lower-case letters, digits, `-` and `_`.'),
+    id: z.string().regex(CAMERA_ID_PATTERN).describe('Camera id: lower-case letters, digits, `-` and `_`.'),
     kind: z.enum(['stationary', 'bodyworn']).default('stationary').describe('Stationary camera or body-worn device.'),
     source: z
       .string().min(1).max(2048).default(UPLOAD_SOURCE)
