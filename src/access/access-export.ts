@@ -10,6 +10,7 @@ import type { VaultActor } from '../vault/vault.js';
 import { hasMfa, sameSubject, type AccessService } from './access-service.js';
 import type { AccessRequestRecord } from './access-store.js';
 import { signManifest, type ManifestSegment, type SignedManifest } from './export-manifest.js';
+import { maskedToMpegTs } from './masked-export.js';
 import { remuxToMpegTs } from './remux.js';
 
 /** What the export needs from the vault. */
@@ -118,13 +119,15 @@ export class ExportService {
         throw new GatewayError('PGW_ERR_GRANT_INVALID', 'export stopped: the grant was revoked or expired', { requestId: record.id });
       }
       const plain = await this.originals.open(segment.originalId, actor);
-      for await (const chunk of remuxToMpegTs(this.ffmpegPath, plain)) {
+      // Static privacy masks of the camera at capture stay on in every unredacted export (A6).
+      const pieces = segment.privacyMasks.length > 0 ? maskedToMpegTs(this.ffmpegPath, plain, segment.privacyMasks) : remuxToMpegTs(this.ffmpegPath, plain);
+      for await (const chunk of pieces) {
         digest.update(chunk);
         bytes += chunk.length;
         yield chunk;
       }
       plain.fill(0);
-      listed.push({ segmentId: segment.segmentId, originalId: segment.originalId, cameraId: segment.cameraId, start: iso(segment.startMs), end: iso(segment.endMs), sha256: segment.sha256, bytes: segment.plainBytes });
+      listed.push({ segmentId: segment.segmentId, originalId: segment.originalId, cameraId: segment.cameraId, start: iso(segment.startMs), end: iso(segment.endMs), sha256: segment.sha256, bytes: segment.plainBytes, privacyMasks: segment.privacyMasks });
     }
     const manifest = signManifest(this.signingKey, {
       type: 'privacy-gateway.export-manifest',

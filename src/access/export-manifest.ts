@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { canonicalJson } from '../audit/canonical-json.js';
+import type { MaskPolygon } from '../shared/types.js';
 import { keyIdOf, signDetached, verifyDetached, type SigningKey } from '../vault/signing-key.js';
 
 export const MANIFEST_TYPE = 'privacy-gateway.export-manifest';
@@ -13,6 +14,8 @@ export interface ManifestSegment {
   /** SHA-256 of the original plaintext taken at ingest. */
   readonly sha256: string;
   readonly bytes: number;
+  /** Static privacy masks laid over this segment in the export (A6); the ingest hash is of the unmasked original. */
+  readonly privacyMasks: readonly MaskPolygon[];
 }
 
 /** What an unredacted export contains and who allowed it; signed with the gateway's Ed25519 key. */

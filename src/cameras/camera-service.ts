@@ -159,7 +159,7 @@ export class CameraService {
       clock: options.clock,
       logger: options.logger.child({ module: 'cameras' }),
       events: {
-        original: (id, original) => void this.publisher.original(id, original),
+        original: (id, original) => void this.publisher.original(id, { ...original, privacyMasks: camera.masks }),
         segment: (id, segment) => this.publisher.segment(camera, segment),
         stats: (id, delta, depth, latencies) => {
           this.metrics.report(id, delta, depth, latencies);

@@ -5,6 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { OriginalsPort, OutboxPort, StoragePressurePort } from '../shared/ports.js';
+import type { MaskPolygon } from '../shared/types.js';
 import { writeFileDurably } from '../shared/durable-file.js';
 
 /** What became of one original segment: in the vault, or refused because the spool was under pressure. */
@@ -51,7 +52,7 @@ export class SegmentPublisher {
     this.timer.unref();
   }
 
-  async original(cameraId: string, original: { sequence: number; startMs: number; endMs: number; data: Buffer }): Promise<void> {
+  async original(cameraId: string, original: { sequence: number; startMs: number; endMs: number; data: Buffer; privacyMasks?: readonly MaskPolygon[] }): Promise<void> {
     const outcome: OriginalOutcome = { startMs: original.startMs, endMs: original.endMs };
     if (this.options.pressure && !this.options.pressure.acceptingOriginals()) {
       outcome.refused = true;
@@ -60,7 +61,7 @@ export class SegmentPublisher {
       try {
         outcome.stored = await this.options.originals.store({
           segmentId: `${cameraId}-original-${original.startMs}-${original.sequence}`, cameraId,
-          startMs: original.startMs, endMs: original.endMs, container: 'mp4', data: original.data,
+          startMs: original.startMs, endMs: original.endMs, container: 'mp4', data: original.data, privacyMasks: original.privacyMasks ?? [],
         });
         this.options.onOriginal?.(cameraId, 'stored');
       } catch (error) {

@@ -131,11 +131,12 @@ export class UploadService {
       const redactor = await this.options.redactor();
       const report = await redactor.redactFile(path, {
         outputPath: output,
+        masks: camera.masks,
         onProgress: (done) => {
           job.framesDone = done;
         },
       });
-      await this.options.publisher.original(camera.id, { sequence: 0, startMs, endMs, data: await readFile(path) });
+      await this.options.publisher.original(camera.id, { sequence: 0, startMs, endMs, data: await readFile(path), privacyMasks: camera.masks });
       await this.publish(job, camera, output, report, startMs, endMs);
     } catch (error) {
       outcome = { state: 'failed', error: describeError(error) };
@@ -159,7 +160,7 @@ export class UploadService {
     }
     this.options.publisher.segment(camera, {
       segmentId, ...moved, startMs, endMs, frames: report.frameCount, failClosedFrames: report.failClosedFrames, regionsPerClass,
-      masks: 0, width: report.width, height: report.height, fps: report.fps ?? 0, detector: report.detector,
+      masks: camera.masks.length, width: report.width, height: report.height, fps: report.fps ?? 0, detector: report.detector,
     });
     job.segmentId = segmentId;
   }

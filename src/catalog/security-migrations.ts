@@ -86,4 +86,9 @@ export const SECURITY_MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX audit_log_idempotency ON audit_log (idempotency_key) WHERE idempotency_key IS NOT NULL;
     `,
   },
+  {
+    // Static privacy masks in effect at capture (JSON polygons); unredacted exports apply them (A6).
+    name: 'security-005-original-privacy-masks',
+    sql: `ALTER TABLE vault_originals ADD COLUMN privacy_masks TEXT NOT NULL DEFAULT '[]';`,
+  },
 ];

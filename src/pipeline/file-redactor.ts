@@ -5,6 +5,7 @@ import { FrameEncoder } from '../media/frame-encoder.js';
 import { probeMedia, type MediaInfo } from '../media/media-probe.js';
 import { mediaTools, type MediaTools } from '../media/media-tools.js';
 import type { RedactionStyle } from '../redact/region-ops.js';
+import { PrivacyMask, type MaskPolygon } from '../redact/privacy-mask.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { GatewayError, isGatewayError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -44,6 +45,8 @@ export interface RedactFileOptions {
   /** Where the redacted file goes; omitted: analyse and compute regions only (evaluation), no encoding. */
   outputPath?: string;
   onProgress?: (framesDone: number, framesExpected: number | undefined) => void;
+  /** Static privacy masks (A6) blacked out on every frame before anything else, e.g. a body-worn camera's. */
+  masks?: readonly MaskPolygon[];
 }
 
 export interface FileRedactor {
@@ -137,6 +140,7 @@ async function runFile(job: FileJob, inputPath: string, fileOptions: RedactFileO
       lookaheadMs: settings.lookaheadMs,
       maxDetectionAgeMs: settings.maxDetectionAgeMs,
       trackTtlMs: settings.trackTtlMs,
+      ...(fileOptions.masks?.length ? { mask: new PrivacyMask(fileOptions.masks, source.size.width, source.size.height) } : {}),
       sink: encoder,
       onFrame: (record) => {
         frames.push(record);

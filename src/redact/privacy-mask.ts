@@ -1,7 +1,8 @@
 import type { YuvFrame } from './region-ops.js';
 
-/** A polygon of [x, y] points as fractions of the frame's width and height. */
-export type MaskPolygon = readonly (readonly [number, number])[];
+import type { MaskPolygon } from '../shared/types.js';
+
+export type { MaskPolygon };
 
 const BLACK_Y = 16;
 const NEUTRAL_CHROMA = 128;
@@ -66,6 +67,19 @@ export class PrivacyMask {
 
   get empty(): boolean {
     return this.planes.length === 0;
+  }
+
+  /** The mask as an RGBA image (opaque black inside, transparent outside) for ffmpeg's overlay filter. */
+  rgba(): Buffer {
+    const out = Buffer.alloc(this.width * this.height * 4);
+    const luma = this.planes[0];
+    if (!luma) return out;
+    for (let i = 0; i + 1 < luma.runs.length; i += 2) {
+      const start = luma.runs[i] as number;
+      const end = start + (luma.runs[i + 1] as number);
+      for (let p = start; p < end; p += 1) out[p * 4 + 3] = 255;
+    }
+    return out;
   }
 
   /** Luma pixels covered, for reports and tests. */

@@ -1,4 +1,4 @@
-import type { CameraKind, DataClass } from './types.js';
+import type { CameraKind, DataClass, MaskPolygon } from './types.js';
 
 /**
  * Contracts between modules. A module that needs another's service depends on one of these ports;
@@ -37,6 +37,8 @@ export interface OriginalSegment {
   /** Container of `data`, e.g. `mp4` (fragmented). */
   readonly container: string;
   readonly data: Buffer;
+  /** Static privacy masks of the camera when this was captured (none when absent); unredacted exports apply them (A6). */
+  readonly privacyMasks?: readonly MaskPolygon[];
 }
 
 /** Where originals go (P2: the only implementation that writes to disk encrypts first). */

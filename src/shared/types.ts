@@ -24,5 +24,8 @@ export interface Authenticator {
 export const DATA_CLASSES = ['original', 'redacted', 'metadata', 'sensor_raw', 'sensor_minimized', 'export'] as const;
 export type DataClass = (typeof DATA_CLASSES)[number];
 
+/** A static privacy mask polygon: [x, y] points as fractions of the frame's width and height (A6). */
+export type MaskPolygon = readonly (readonly [number, number])[];
+
 export const CAMERA_KINDS = ['fixed', 'body_worn'] as const;
 export type CameraKind = (typeof CAMERA_KINDS)[number];

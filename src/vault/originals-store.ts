@@ -1,4 +1,5 @@
 import type { CatalogDatabase } from '../catalog/database.js';
+import type { MaskPolygon } from '../shared/types.js';
 
 /** Catalog row of one encrypted original. `wrappedDek` is null once the original is crypto-shredded. */
 export interface OriginalRecord {
@@ -15,6 +16,8 @@ export interface OriginalRecord {
   readonly wrappedDek: Buffer | null;
   readonly createdAt: number;
   readonly shreddedAt: number | null;
+  /** Static privacy masks of the camera at capture (A6). */
+  readonly privacyMasks: readonly MaskPolygon[];
 }
 
 interface OriginalRow {
@@ -31,6 +34,7 @@ interface OriginalRow {
   wrapped_dek: Buffer | null;
   created_at: number;
   shredded_at: number | null;
+  privacy_masks: string;
 }
 
 function fromRow(row: OriginalRow): OriginalRecord {
@@ -48,6 +52,7 @@ function fromRow(row: OriginalRow): OriginalRecord {
     wrappedDek: row.wrapped_dek,
     createdAt: row.created_at,
     shreddedAt: row.shredded_at,
+    privacyMasks: JSON.parse(row.privacy_masks) as MaskPolygon[],
   };
 }
 
@@ -58,10 +63,10 @@ export class OriginalsStore {
   insert(record: OriginalRecord): void {
     this.db
       .prepare(
-        `INSERT INTO vault_originals (original_id, segment_id, camera_id, start_ms, end_ms, container, sha256, plain_bytes, path, kek_id, wrapped_dek, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO vault_originals (original_id, segment_id, camera_id, start_ms, end_ms, container, sha256, plain_bytes, path, kek_id, wrapped_dek, created_at, privacy_masks)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(record.originalId, record.segmentId, record.cameraId, record.startMs, record.endMs, record.container, record.sha256, record.plainBytes, record.path, record.kekId, record.wrappedDek, record.createdAt);
+      .run(record.originalId, record.segmentId, record.cameraId, record.startMs, record.endMs, record.container, record.sha256, record.plainBytes, record.path, record.kekId, record.wrappedDek, record.createdAt, JSON.stringify(record.privacyMasks));
   }
 
   get(originalId: string): OriginalRecord | undefined {

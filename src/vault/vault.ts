@@ -84,7 +84,7 @@ export class Vault implements OriginalsPort {
     const day = new Date(segment.startMs).toISOString().slice(0, 10);
     const path = join(directoryName(segment.cameraId), day, `${originalId}.enc`);
     writeFileAtomic(join(this.options.vaultDir, path), sealed);
-    this.store_.insert({ ...meta, sha256, plainBytes: segment.data.length, path, kekId, wrappedDek: wrapped, createdAt: this.options.clock.now(), shreddedAt: null });
+    this.store_.insert({ ...meta, sha256, plainBytes: segment.data.length, path, kekId, wrappedDek: wrapped, createdAt: this.options.clock.now(), shreddedAt: null, privacyMasks: segment.privacyMasks ?? [] });
     return { originalId, sha256 };
   }
 

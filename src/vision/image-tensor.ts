@@ -24,3 +24,38 @@ export function cropScaled(image: tf.Tensor3D, crop: Box, scale: number): tf.Ten
     return tf.image.resizeBilinear(sliced, [outH, outW], true);
   });
 }
+
+/**
+ * Reusable planar (CHW) float buffers for ONNX inputs, one per shape, so that a detector running frame after
+ * frame does not allocate megabytes per call. A buffer is valid until the next `fill` of the same shape.
+ */
+export class PlanarInput {
+  private readonly buffers = new Map<string, Float32Array>();
+
+  /**
+   * `hwc` (height × width × 3, RGB) as normalised planes `(value − mean[c]) / std[c]` of a `padH × padW`
+   * canvas; the canvas outside the image (bottom, right) holds `fill[c]`.
+   */
+  fill(hwc: Float32Array, height: number, width: number, pad: { padH: number; padW: number; fill: readonly number[] }, mean: readonly number[], std: readonly number[]): Float32Array {
+    const { padH, padW } = pad;
+    const key = `${padH}x${padW}`;
+    let out = this.buffers.get(key);
+    if (!out) {
+      out = new Float32Array(3 * padH * padW);
+      this.buffers.set(key, out);
+    }
+    const plane = padH * padW;
+    for (let c = 0; c < 3; c++) {
+      const base = c * plane;
+      const m = mean[c] ?? 0;
+      const inv = 1 / (std[c] ?? 1);
+      out.fill(pad.fill[c] ?? 0, base, base + plane);
+      for (let y = 0; y < height; y++) {
+        const row = base + y * padW;
+        let src = y * width * 3 + c;
+        for (let x = 0; x < width; x++, src += 3) out[row + x] = ((hwc[src] ?? 0) - m) * inv;
+      }
+    }
+    return out;
+  }
+}

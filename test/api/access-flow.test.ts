@@ -131,6 +131,37 @@ describe('unredacted access: request, four eyes, scoped grant, export with signe
     expect(approval).toMatchObject({ actor: 'abe', details: { caseNumber: 'CASE-2026-17', approver: 'abe' } });
   });
 
+  it('A6: static privacy masks recorded with an original stay on in its unredacted export, and the manifest names them', async () => {
+    const leftHalf: [number, number][] = [[0, 0], [0.5, 0], [0.5, 1], [0, 1]];
+    const stored = await gw.security.vault.store({ segmentId: 'cam-3-seg-0', cameraId: 'cam-3', startMs: T0, endMs: T0 + 9_999, container: 'mp4', data: makeClip(1), privacyMasks: [leftHalf] });
+    const { id } = await fileRequest({ cameras: ['cam-3'] });
+    expect((await approve(id)).statusCode).toBe(200);
+    const response = await exportOf(id);
+    expect(response.statusCode).toBe(200);
+    const exportId = String(response.headers['x-export-id']);
+    const manifest = (await gw.api.inject({ method: 'GET', url: `/v1/access-requests/${id}/exports/${exportId}/manifest`, headers: bearer(investigator) })).json();
+    expect(manifest.segments).toEqual([expect.objectContaining({ originalId: stored.originalId, sha256: stored.sha256, privacyMasks: [leftHalf] })]);
+    const file = join(gw.dataDir, 'masked-export.ts');
+    writeFileSync(file, response.rawPayload);
+    // 160×120 testsrc2: every frame's left half is black (luma ≤ 20), the right half still shows the pattern
+    const gray = execFileSync('/usr/bin/ffmpeg', ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1']);
+    const frameBytes = 160 * 120;
+    expect(gray.length / frameBytes).toBe(10);
+    for (let f = 0; f < 10; f++) {
+      let leftMax = 0;
+      let rightSum = 0;
+      for (let y = 0; y < 120; y++) {
+        for (let x = 0; x < 160; x++) {
+          const v = gray[f * frameBytes + y * 160 + x]!;
+          if (x < 78) leftMax = Math.max(leftMax, v);
+          else if (x >= 82) rightSum += v;
+        }
+      }
+      expect(leftMax).toBeLessThanOrEqual(20);
+      expect(rightSum / (78 * 120)).toBeGreaterThan(40);
+    }
+  });
+
   it('D3: a grant opens exactly its cameras and window; narrower scopes work, wider ones are refused', async () => {
     const { id } = await fileRequest({ cameras: ['cam-1'] });
     expect((await approve(id)).statusCode).toBe(200);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueLocalToken } from '../../src/api/local-token.js';
 import { bearer, makeClip, openTestGateway, removeDir, type TestGateway } from '../access/security-fixtures.js';
+import { lumaOf } from './camera-fixtures.js';
 
 const JUSTIFIED = { enabled: true, justification: 'Depot noise complaints need sound levels as evidence' };
 
@@ -69,6 +70,8 @@ describe('cameras API', () => {
   });
 });
 
+const LEFT_HALF: [number, number][] = [[0, 0], [0.5, 0], [0.5, 1], [0, 1]];
+
 describe('body-worn uploads (H6)', () => {
   let gw: TestGateway;
   let operator: string;
@@ -76,7 +79,7 @@ describe('body-worn uploads (H6)', () => {
   const spool = () => listing(join(gw.dataDir, 'spool', 'bw1'));
 
   beforeAll(async () => {
-    gw = await openTestGateway({ pipeline: { offlineProfile: 'none' }, cameras: { devices: [{ id: 'bw1', kind: 'bodyworn' }, { id: 'bw2', kind: 'bodyworn' }], uploadMaxBytes: 200_000 } });
+    gw = await openTestGateway({ pipeline: { offlineProfile: 'none' }, cameras: { devices: [{ id: 'bw1', kind: 'bodyworn' }, { id: 'bw2', kind: 'bodyworn' }, { id: 'bw3', kind: 'bodyworn', masks: [LEFT_HALF] }], uploadMaxBytes: 200_000 } });
     operator = await gw.token('op-1', ['operator']);
   });
 
@@ -103,6 +106,26 @@ describe('body-worn uploads (H6)', () => {
     expect(sidecar).toMatchObject({ frameCount: 20, cameraKind: 'bodyworn' });
     expect(gw.security.vault.get(sidecar.originals[0]?.originalId ?? '')?.cameraId).toBe('bw1');
     expect(uploads()).toEqual([]);
+  });
+
+  it('applies the camera\'s static privacy masks to every frame of an upload and records them with its original (A6)', async () => {
+    const accepted = await upload(makeClip(2), operator, 'bw3');
+    expect(accepted.statusCode).toBe(202);
+    const id = accepted.json<{ id: string }>().id;
+    let job = accepted.json<{ state: string; segmentId: string | null; error: string | null }>();
+    for (let i = 0; i < 300 && job.state !== 'done' && job.state !== 'failed'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      job = (await gw.api.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(operator) })).json();
+    }
+    expect(job.error).toBeNull();
+    const segment = join(gw.dataDir, 'spool', 'bw3', `${job.segmentId}.mp4`);
+    const masked = lumaOf(segment, { x: 4, y: 4, w: 70, h: 112 });
+    expect(masked.frames).toBe(20);
+    expect(masked.max).toBeLessThanOrEqual(24);
+    expect(lumaOf(segment, { x: 90, y: 4, w: 66, h: 112 }).max).toBeGreaterThan(100);
+    const sidecar = JSON.parse(readFileSync(join(gw.dataDir, 'spool', 'bw3', `${job.segmentId}.json`), 'utf8')) as { privacyMasks: number; originals: { originalId: string }[] };
+    expect(sidecar.privacyMasks).toBe(1);
+    expect(gw.security.vault.get(sidecar.originals[0]?.originalId ?? '')?.privacyMasks).toEqual([LEFT_HALF]);
   });
 
   it('rejects corrupt, non-video, empty and oversized uploads clearly and leaves nothing behind', async () => {

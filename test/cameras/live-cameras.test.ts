@@ -55,7 +55,10 @@ describe('live cameras over RTSP: steady streaming', () => {
       expect(sidecar.detector).toEqual({ id: 'none', models: [] });
       const originals = sidecar.originals as { originalId: string }[];
       expect(originals.length).toBeGreaterThan(0);
-      for (const { originalId } of originals) expect(live.stack.security.vault.get(originalId)?.cameraId).toBe('masked');
+      for (const { originalId } of originals) {
+        // the camera's masks go with its originals, so unredacted exports keep them on (A6)
+        expect(live.stack.security.vault.get(originalId)).toMatchObject({ cameraId: 'masked', privacyMasks: [MASK] });
+      }
     }
     const starts = segments.map((path) => Date.parse(sidecarOf(path).start as string));
     expect(starts.slice(1).map((start, i) => start - (starts[i] as number))).toEqual(starts.slice(1).map(() => 2000));

@@ -55,7 +55,14 @@ const reasonBody = { type: 'object', additionalProperties: false, properties: { 
 const segmentSchema = {
   type: 'object',
   additionalProperties: false,
-  properties: { segmentId: { type: 'string' }, originalId: { type: 'string' }, cameraId: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' }, sha256: { type: 'string' }, bytes: { type: 'integer' } },
+  properties: {
+    segmentId: { type: 'string' }, originalId: { type: 'string' }, cameraId: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' }, sha256: { type: 'string' }, bytes: { type: 'integer' },
+    privacyMasks: {
+      type: 'array',
+      description: 'Static privacy masks laid over this segment in the export (A6): polygons of [x, y] fractions of width and height.',
+      items: { type: 'array', items: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 } },
+    },
+  },
 } as const;
 const manifestSchema = {
   type: 'object',

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Detection } from '../detector.js';
-import type { FaceBoxesModel } from './faceboxes-model.js';
+import type { FaceBoxesOnnxModel } from './faceboxes-onnx-model.js';
 import type { SsdFaceModel } from './ssd-face-model.js';
 
 /** One FaceBoxes pass over the whole image, magnified so small faces reach the model's scale range. */
@@ -26,7 +26,7 @@ export function faceBoxesLongSide(width: number, height: number, pass: FaceBoxes
 
 export interface FaceModels {
   readonly ssd?: SsdFaceModel | undefined;
-  readonly faceBoxes?: FaceBoxesModel | undefined;
+  readonly faceBoxes?: FaceBoxesOnnxModel | undefined;
 }
 
 /** Faces from every pass the spec asks for (FaceBoxes at several magnifications, SSD on the whole image), in `image` pixels, unpadded. */

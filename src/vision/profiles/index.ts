@@ -45,7 +45,7 @@ export const THOROUGH_PROFILE: ProfileSpec = {
 export const LIVE_PROFILE: ProfileSpec = {
   id: 'live',
   analysisLongSide: 1280,
-  faces: { minConfidence: 0.3, ssdWholeImage: false, faceBoxesPasses: [{ maxMagnification: 1, maxPixels: 600_000 }], faceBoxesMinScore: 0.3 },
+  faces: { minConfidence: 0.3, ssdWholeImage: false, faceBoxesPasses: [{ maxMagnification: 1, maxPixels: 1_000_000 }], faceBoxesMinScore: 0.3 },
   facePadding: FACE_PADDING,
   headFallback: null,
   plates: { wholeImageLongSide: 800, vehicles: null, shape: PLATE_SHAPE, outsideVehicleMinScore: null },

@@ -1,7 +1,7 @@
 import { clipBox, containment, padBox, suppress, type Padding } from '../box-ops.js';
 import type { Detection, Detector, FrameInfo, ModelInfo, ObjectClass, RgbImage } from '../detector.js';
 import { searchFaces, type FaceSearchSpec } from '../faces/face-search.js';
-import { FaceBoxesModel } from '../faces/faceboxes-model.js';
+import { FaceBoxesOnnxModel } from '../faces/faceboxes-onnx-model.js';
 import { SsdFaceModel } from '../faces/ssd-face-model.js';
 import { imageToTensor } from '../image-tensor.js';
 import { loadModelManifest, loadVerifiedModel } from '../models/model-manifest.js';
@@ -34,7 +34,7 @@ export interface ProfileSpec {
 
 interface LoadedModels {
   ssd?: SsdFaceModel;
-  faceBoxes?: FaceBoxesModel;
+  faceBoxes?: FaceBoxesOnnxModel;
   centernet?: CenterNetModel;
   text?: TextRegionModel;
   infos: ModelInfo[];
@@ -64,8 +64,8 @@ export class ProfileDetector implements Detector {
     const loaded: LoadedModels = { infos: [] };
     const needObjects = (wanted.has('face') && spec.headFallback !== null) || (wanted.has('plate') && spec.plates.vehicles !== null);
     if (wanted.has('face') && spec.faces.faceBoxesPasses.length > 0) {
-      const model = await loadVerifiedModel(modelsDir, 'faceboxes', manifest);
-      loaded.faceBoxes = await FaceBoxesModel.load(model);
+      const model = await loadVerifiedModel(modelsDir, 'faceboxes-onnx', manifest);
+      loaded.faceBoxes = await FaceBoxesOnnxModel.load(model, spec.onnxThreads);
       loaded.infos.push(model.info);
     }
     if (wanted.has('face') && spec.faces.ssdWholeImage) {
@@ -126,7 +126,7 @@ export class ProfileDetector implements Detector {
 
   async dispose(): Promise<void> {
     this.loaded.ssd?.dispose();
-    this.loaded.faceBoxes?.dispose();
+    await this.loaded.faceBoxes?.dispose();
     this.loaded.centernet?.dispose();
     await this.loaded.text?.dispose();
   }

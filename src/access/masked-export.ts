@@ -1,0 +1,32 @@
+import { mediaTools } from '../media/media-tools.js';
+import { PrivacyMask } from '../redact/privacy-mask.js';
+import { GatewayError } from '../shared/errors.js';
+import type { MaskPolygon } from '../shared/types.js';
+import { piped } from './remux.js';
+
+async function videoSize(ffprobe: string, original: Buffer): Promise<{ width: number; height: number }> {
+  const args = ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', '-i', 'pipe:0'];
+  let text = '';
+  for await (const chunk of piped(ffprobe, args, original)) text += chunk.toString('utf8');
+  const [width, height] = text.trim().split(',').map(Number);
+  if (!width || !height) throw new GatewayError('PGW_ERR_FFMPEG', 'original has no video stream to mask', { probe: text.trim() });
+  return { width, height };
+}
+
+/**
+ * An original re-encoded with the camera's static privacy masks blacked out (A6: no role can lift them), as
+ * MPEG-TS through pipes only. The mask is rasterised by the same code as the live loop's and laid over every
+ * frame; timestamps are kept (`-copyts`) so pieces concatenate like remuxed ones.
+ */
+export async function* maskedToMpegTs(ffmpegPath: string, original: Buffer, masks: readonly MaskPolygon[]): AsyncGenerator<Buffer> {
+  const { width, height } = await videoSize(mediaTools().ffprobe, original);
+  const overlay = new PrivacyMask(masks, width, height).rgba();
+  const args = [
+    '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', 'pipe:0',
+    '-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${width}x${height}`, '-i', 'pipe:3',
+    '-filter_complex', '[0:v][1:v]overlay=eof_action=repeat:format=auto,format=yuv420p[v]',
+    '-map', '[v]', '-map', '0:a?', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-c:a', 'copy',
+    '-copyts', '-f', 'mpegts', 'pipe:1',
+  ];
+  yield* piped(ffmpegPath, args, original, overlay);
+}
