@@ -74,8 +74,3 @@ export function suppress(detections: readonly Detection[], iouThreshold: number,
   }
   return kept;
 }
-
-/** Maps a box from a crop's (possibly rescaled) pixel space back to the full image. */
-export function fromCrop<T extends Box>(box: T, crop: Box, scale: number): T {
-  return { ...box, x: crop.x + box.x / scale, y: crop.y + box.y / scale, w: box.w / scale, h: box.h / scale };
-}

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { Detection } from '../detector.js';
+import type { Detection, RgbImage } from '../detector.js';
 import type { FaceBoxesOnnxModel } from './faceboxes-onnx-model.js';
 import type { SsdFaceModel } from './ssd-face-model.js';
 
@@ -29,15 +29,18 @@ export interface FaceModels {
   readonly faceBoxes?: FaceBoxesOnnxModel | undefined;
 }
 
-/** Faces from every pass the spec asks for (FaceBoxes at several magnifications, SSD on the whole image), in `image` pixels, unpadded. */
-export async function searchFaces(models: FaceModels, image: tf.Tensor3D, spec: FaceSearchSpec): Promise<Detection[]> {
-  const [height, width] = image.shape;
+/**
+ * Faces from every pass the spec asks for (FaceBoxes at several magnifications, SSD on the whole image), in
+ * `image` pixels, unpadded. `tensorOf` gives the image as a TF.js tensor for the TF.js models (made on demand).
+ */
+export async function searchFaces(models: FaceModels, image: RgbImage, tensorOf: () => tf.Tensor3D, spec: FaceSearchSpec): Promise<Detection[]> {
+  const { width, height } = image;
   const found: Detection[] = [];
   if (models.faceBoxes) {
     for (const pass of spec.faceBoxesPasses) {
       found.push(...(await models.faceBoxes.run(image, faceBoxesLongSide(width, height, pass), spec.faceBoxesMinScore)));
     }
   }
-  if (models.ssd && spec.ssdWholeImage) found.push(...(await models.ssd.run(image, spec.minConfidence)));
+  if (models.ssd && spec.ssdWholeImage) found.push(...(await models.ssd.run(tensorOf(), spec.minConfidence)));
   return found;
 }

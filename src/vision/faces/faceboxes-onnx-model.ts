@@ -1,8 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
 import { iou } from '../box-ops.js';
-import type { Detection } from '../detector.js';
-import { PlanarInput } from '../image-tensor.js';
+import type { Detection, RgbImage } from '../detector.js';
 import type { VerifiedModel } from '../models/model-manifest.js';
+import { PlanarInput, wholeImage } from '../rgb-image.js';
 import { loadOnnxSession, ort } from '../runtime/onnx-runtime.js';
 
 /** The network's input is padded (bottom, right) to a multiple of its coarsest stride, as the original graph does. */
@@ -86,18 +85,15 @@ export class FaceBoxesOnnxModel {
     return new FaceBoxesOnnxModel(await loadOnnxSession(model, intraOpThreads));
   }
 
-  /** Faces in `input` pixel coordinates; `input` (RGB 0–255, HWC) is scaled to `longSide` on its longer side first. */
-  async run(input: tf.Tensor3D, longSide: number, minScore: number): Promise<Detection[]> {
-    const [height, width] = input.shape;
+  /** Faces in `input` pixel coordinates; `input` is scaled to `longSide` on its longer side first. */
+  async run(input: RgbImage, longSide: number, minScore: number): Promise<Detection[]> {
+    const { width, height } = input;
     const scale = longSide / Math.max(width, height);
     const netH = Math.max(1, Math.round(height * scale));
     const netW = Math.max(1, Math.round(width * scale));
     const padH = roundUp(netH, PAD_MULTIPLE);
     const padW = roundUp(netW, PAD_MULTIPLE);
-    const resized = tf.tidy(() => (netH === height && netW === width ? tf.cast(input, 'float32') : tf.image.resizeBilinear(tf.cast(input, 'float32'), [netH, netW])));
-    const hwc = (await resized.data()) as Float32Array;
-    resized.dispose();
-    const data = this.planar.fill(hwc, netH, netW, { padH, padW, fill: [0, 0, 0] }, [0, 0, 0], [1, 1, 1]);
+    const data = this.planar.fill(input, wholeImage(input), { width: netW, height: netH, padW, padH }, [0, 0, 0], [1, 1, 1]);
     const output = await this.session.run({ image: new ort.Tensor('float32', data, [1, 3, padH, padW]) });
     const scores = output.scores?.data as Float32Array;
     const encodings = output.boxes?.data as Float32Array;

@@ -1,7 +1,6 @@
-import type * as tf from '@tensorflow/tfjs';
-import { clipBox, containment, fromCrop } from '../box-ops.js';
-import type { Box, Detection } from '../detector.js';
-import { cropScaled } from '../image-tensor.js';
+import { clipBox, containment } from '../box-ops.js';
+import type { Box, Detection, RgbImage } from '../detector.js';
+import { clampCrop } from '../rgb-image.js';
 import { plateShaped, type TextRegionModel } from './text-region-model.js';
 
 export interface PlateShape {
@@ -40,17 +39,11 @@ export interface PlateSearchSpec {
 const CONTEXT_VEHICLE_MIN_SCORE = 0.2;
 const CONTEXT_CONTAINMENT = 0.5;
 
-async function textPass(text: TextRegionModel, image: tf.Tensor3D, crop: Box, scale: number, shape: PlateShape): Promise<Detection[]> {
-  const input = cropScaled(image, crop, scale);
-  try {
-    const regions = await text.run(input, shape.minScore);
-    const maxHeight = shape.maxHeightShare * image.shape[0];
-    return plateShaped(regions, shape.minAspect, shape.maxAspect, shape.minHeight)
-      .map((plate) => fromCrop(plate, crop, scale))
-      .filter((plate) => plate.h <= maxHeight);
-  } finally {
-    input.dispose();
-  }
+async function textPass(text: TextRegionModel, image: RgbImage, crop: Box, scale: number, shape: PlateShape): Promise<Detection[]> {
+  const regions = await text.run(image, clampCrop(image, crop), scale, shape.minScore);
+  const maxHeight = shape.maxHeightShare * image.height;
+  // minHeight is in pixels at the pass's scale; regions come back in image pixels.
+  return plateShaped(regions, shape.minAspect, shape.maxAspect, shape.minHeight / scale).filter((plate) => plate.h <= maxHeight);
 }
 
 function inPlateContext(plate: Detection, vehicles: readonly Detection[], outsideMinScore: number | null): boolean {
@@ -59,8 +52,8 @@ function inPlateContext(plate: Detection, vehicles: readonly Detection[], outsid
 }
 
 /** Plate-shaped text on the whole image and in vehicle bands, in `image` pixels, unpadded (tight on characters). */
-export async function searchPlates(text: TextRegionModel, image: tf.Tensor3D, vehicles: readonly Detection[], spec: PlateSearchSpec): Promise<Detection[]> {
-  const [height, width] = image.shape;
+export async function searchPlates(text: TextRegionModel, image: RgbImage, vehicles: readonly Detection[], spec: PlateSearchSpec): Promise<Detection[]> {
+  const { width, height } = image;
   const found: Detection[] = [];
   if (spec.wholeImageLongSide > 0) {
     const scale = Math.min(1, spec.wholeImageLongSide / Math.max(width, height));

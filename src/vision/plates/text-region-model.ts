@@ -1,7 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
-import type { Box, Detection } from '../detector.js';
-import { PlanarInput } from '../image-tensor.js';
+import type { Box, Detection, RgbImage } from '../detector.js';
 import type { VerifiedModel } from '../models/model-manifest.js';
+import { PlanarInput, type PixelRect } from '../rgb-image.js';
 import { loadOnnxSession, ort } from '../runtime/onnx-runtime.js';
 
 const MEAN = [0.485 * 255, 0.456 * 255, 0.406 * 255];
@@ -30,23 +29,20 @@ export class TextRegionModel {
     return new TextRegionModel(await loadOnnxSession(model, intraOpThreads));
   }
 
-  /** Text regions in `input` pixels; `input` is float RGB 0–255 and is resized to multiples of 32 here. */
-  async run(input: tf.Tensor3D, minScore: number): Promise<TextRegion[]> {
-    const [height, width] = input.shape;
-    const netH = Math.max(32, Math.round(height / 32) * 32);
-    const netW = Math.max(32, Math.round(width / 32) * 32);
-    // Resizing stays in TF.js (native WASM); normalising and planarising is one JS pass (TF.js WASM takes ~5× longer).
-    const resized = netH === height && netW === width ? input : tf.image.resizeBilinear(input, [netH, netW]);
-    const hwc = (await resized.data()) as Float32Array;
-    if (resized !== input) resized.dispose();
-    const data = this.planar.fill(hwc, netH, netW, { padH: netH, padW: netW, fill: [0, 0, 0] }, MEAN, STD);
+  /**
+   * Text regions of `region` of `image`, in `image` pixels. The region is magnified by `scale` and rounded to
+   * multiples of 32 (the network's stride) on the way in.
+   */
+  async run(image: RgbImage, region: PixelRect, scale: number, minScore: number): Promise<TextRegion[]> {
+    const netH = Math.max(32, Math.round((region.height * scale) / 32) * 32);
+    const netW = Math.max(32, Math.round((region.width * scale) / 32) * 32);
+    const data = this.planar.fill(image, region, { width: netW, height: netH, padW: netW, padH: netH }, MEAN, STD);
     const feeds = { [this.session.inputNames[0] ?? 'x']: new ort.Tensor('float32', data, [1, 3, netH, netW]) };
     const output = await this.session.run(feeds);
     const map = output[this.session.outputNames[0] ?? '']?.data as Float32Array;
-    const regions = componentsOf(map, netW, netH, minScore);
-    const sx = width / netW;
-    const sy = height / netH;
-    return regions.map((r) => ({ x: r.x * sx, y: r.y * sy, w: r.w * sx, h: r.h * sy, score: r.score }));
+    const sx = region.width / netW;
+    const sy = region.height / netH;
+    return componentsOf(map, netW, netH, minScore).map((r) => ({ x: region.left + r.x * sx, y: region.top + r.y * sy, w: r.w * sx, h: r.h * sy, score: r.score }));
   }
 
   async dispose(): Promise<void> {

@@ -1,14 +1,13 @@
+import type { Tensor3D } from '@tensorflow/tfjs';
 import { clipBox, containment, padBox, suppress, type Padding } from '../box-ops.js';
 import type { Detection, Detector, FrameInfo, ModelInfo, ObjectClass, RgbImage } from '../detector.js';
 import { searchFaces, type FaceSearchSpec } from '../faces/face-search.js';
 import { FaceBoxesOnnxModel } from '../faces/faceboxes-onnx-model.js';
-import { SsdFaceModel } from '../faces/ssd-face-model.js';
-import { imageToTensor } from '../image-tensor.js';
+import type { SsdFaceModel } from '../faces/ssd-face-model.js';
 import { loadModelManifest, loadVerifiedModel } from '../models/model-manifest.js';
-import { CenterNetModel } from '../objects/centernet-model.js';
+import type { CenterNetModel } from '../objects/centernet-model.js';
 import { searchPlates, type PlateSearchSpec } from '../plates/plate-search.js';
 import { TextRegionModel } from '../plates/text-region-model.js';
-import { initTfjsWasm } from '../runtime/tfjs-runtime.js';
 
 export interface HeadFallbackSpec {
   readonly minScore: number;
@@ -37,6 +36,8 @@ interface LoadedModels {
   faceBoxes?: FaceBoxesOnnxModel;
   centernet?: CenterNetModel;
   text?: TextRegionModel;
+  /** The analysis image as a TF.js tensor, present when a TF.js model is loaded. */
+  toTensor?: (image: RgbImage) => Tensor3D;
   infos: ModelInfo[];
 }
 
@@ -58,24 +59,29 @@ export class ProfileDetector implements Detector {
   }
 
   static async create(spec: ProfileSpec, modelsDir: string, classes: readonly ObjectClass[]): Promise<ProfileDetector> {
-    await initTfjsWasm();
     const manifest = await loadModelManifest(modelsDir);
     const wanted = new Set(classes);
     const loaded: LoadedModels = { infos: [] };
     const needObjects = (wanted.has('face') && spec.headFallback !== null) || (wanted.has('plate') && spec.plates.vehicles !== null);
+    const needSsd = wanted.has('face') && spec.faces.ssdWholeImage;
+    const tfjs = needObjects || needSsd ? await import('./tfjs-stage.js') : undefined;
+    if (tfjs) {
+      await tfjs.initTfjsWasm();
+      loaded.toTensor = tfjs.imageToTensor;
+    }
     if (wanted.has('face') && spec.faces.faceBoxesPasses.length > 0) {
       const model = await loadVerifiedModel(modelsDir, 'faceboxes-onnx', manifest);
       loaded.faceBoxes = await FaceBoxesOnnxModel.load(model, spec.onnxThreads);
       loaded.infos.push(model.info);
     }
-    if (wanted.has('face') && spec.faces.ssdWholeImage) {
+    if (tfjs && needSsd) {
       const model = await loadVerifiedModel(modelsDir, 'ssd-mobilenetv1-face', manifest);
-      loaded.ssd = await SsdFaceModel.load(model);
+      loaded.ssd = await tfjs.SsdFaceModel.load(model);
       loaded.infos.push(model.info);
     }
-    if (needObjects) {
+    if (tfjs && needObjects) {
       const model = await loadVerifiedModel(modelsDir, 'centernet-coco', manifest);
-      loaded.centernet = await CenterNetModel.load(model);
+      loaded.centernet = await tfjs.CenterNetModel.load(model);
       loaded.infos.push(model.info);
     }
     if (wanted.has('plate')) {
@@ -94,13 +100,18 @@ export class ProfileDetector implements Detector {
   }
 
   async detect(image: RgbImage, _frame: FrameInfo): Promise<Detection[]> {
-    const tensor = imageToTensor(image);
+    let tensor: Tensor3D | undefined;
+    const tensorOf = (): Tensor3D => {
+      if (!this.loaded.toTensor) throw new Error('no TF.js model is loaded for this profile');
+      tensor ??= this.loaded.toTensor(image);
+      return tensor;
+    };
     try {
-      const objects = this.loaded.centernet ? await this.loaded.centernet.run(tensor, this.spec.objectMinScore) : [];
+      const objects = this.loaded.centernet ? await this.loaded.centernet.run(tensorOf(), this.spec.objectMinScore) : [];
       const found: Detection[] = [];
-      if (this.classes.has('face')) found.push(...(await this.findFaces(tensor, objects)));
+      if (this.classes.has('face')) found.push(...(await this.findFaces(image, tensorOf, objects)));
       if (this.loaded.text && this.classes.has('plate')) {
-        const plates = await searchPlates(this.loaded.text, tensor, objects, this.spec.plates);
+        const plates = await searchPlates(this.loaded.text, image, objects, this.spec.plates);
         found.push(...suppress(plates.map((p) => padBox(p, this.spec.platePadding)), 0.3));
       }
       for (const cls of ['person', 'vehicle'] as const) {
@@ -108,12 +119,12 @@ export class ProfileDetector implements Detector {
       }
       return found.flatMap((d) => clipBox(d, image.width, image.height) ?? []);
     } finally {
-      tensor.dispose();
+      tensor?.dispose();
     }
   }
 
-  private async findFaces(tensor: Parameters<typeof searchFaces>[1], objects: readonly Detection[]): Promise<Detection[]> {
-    const raw = await searchFaces(this.loaded, tensor, this.spec.faces);
+  private async findFaces(image: RgbImage, tensorOf: () => Tensor3D, objects: readonly Detection[]): Promise<Detection[]> {
+    const raw = await searchFaces(this.loaded, image, tensorOf, this.spec.faces);
     const faces = suppress(raw, 0.4).map((f) => padBox(f, this.spec.facePadding));
     const fallback = this.spec.headFallback;
     if (!fallback) return faces;
