@@ -197,7 +197,7 @@ function loopSettings(pipeline: PipelineConfig, cameras: CamerasConfig): CameraL
   return {
     lookaheadMs: pipeline.lookaheadMs, maxDetectionAgeMs: pipeline.maxDetectionAgeMs, trackTtlMs: pipeline.trackTtlMs,
     detectTimeoutMs: pipeline.detectTimeoutMs, detectorMaxRestarts: pipeline.detectorMaxRestarts, detectorRestartWindowMs: pipeline.detectorRestartWindowMs,
-    encoderPreset: pipeline.encoderPreset, encoderCrf: pipeline.encoderCrf, segmentSeconds: pipeline.segmentSeconds,
+    encoderPreset: pipeline.encoderPreset, encoderCrf: pipeline.encoderCrf, segmentSeconds: pipeline.segmentSeconds, lowLatency: pipeline.liveLowLatency,
     stallMs: cameras.stallMs, rtspTimeoutMs: cameras.rtspTimeoutMs, previewFps: cameras.previewFps,
   };
 }

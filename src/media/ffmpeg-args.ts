@@ -78,6 +78,8 @@ export interface EncoderPlan {
   readonly format?: string;
   /** Live output: cut into MP4 segments of this length; `output` is then a pattern such as `seg-%06d.mp4`. */
   readonly segmentSeconds?: number;
+  /** libx264 tuning; `zerolatency` drops look-ahead and B-frames (live: latency and memory before bitrate). */
+  readonly tune?: 'zerolatency';
 }
 
 function containerArgs(plan: EncoderPlan): string[] {
@@ -102,7 +104,7 @@ export function encoderArgs(plan: EncoderPlan): string[] {
     case 'video':
       return [
         ...QUIET, ...input, '-map', '0:v:0', ...STRIP,
-        '-c:v', 'libx264', '-preset', plan.preset, '-crf', String(plan.crf), '-pix_fmt', 'yuv420p',
+        '-c:v', 'libx264', '-preset', plan.preset, ...(plan.tune ? ['-tune', plan.tune] : []), '-crf', String(plan.crf), '-pix_fmt', 'yuv420p',
         '-bsf:v', 'filter_units=remove_types=6',
         ...containerArgs(plan), '-y', plan.output,
       ];

@@ -13,6 +13,8 @@ export interface CameraLoopSettings {
   encoderPreset: string;
   encoderCrf: number;
   segmentSeconds: number;
+  /** libx264 `zerolatency` tuning for live segments. */
+  lowLatency: boolean;
   stallMs: number;
   rtspTimeoutMs: number;
   /** Redacted preview frames per second (JPEG), 0 for none. */

@@ -94,6 +94,7 @@ export class CameraRunner {
     this.encoder = new FrameEncoder(deps.tools, {
       kind: 'video', size: info.size, rate: info.rate, output: join(spec.workDir, `${runTag}-%06d.mp4`),
       preset: settings.encoderPreset, crf: settings.encoderCrf, segmentSeconds: settings.segmentSeconds,
+      ...(settings.lowLatency ? { tune: 'zerolatency' as const } : {}),
     });
     this.loop = this.frameLoop(input, info, analysisSize, segmenter, cutter);
     deps.send({ type: 'started', width: info.size.width, height: info.size.height, fps: info.fps, detectorId: this.host?.detectorId ?? 'none' });
@@ -106,7 +107,7 @@ export class CameraRunner {
     const encoder = this.encoder as FrameEncoder;
     let sink: FrameSink = encoder;
     if (settings.previewFps > 0) {
-      this.preview = new PreviewTap(encoder, deps.tools, info.size, info.fps, settings.previewFps, (jpeg) => deps.send({ type: 'preview', jpeg }));
+      this.preview = new PreviewTap(encoder, info.size, info.fps, settings.previewFps, (jpeg) => deps.send({ type: 'preview', jpeg }));
       sink = this.preview;
     }
     return new FrameLoop({

@@ -1,40 +1,77 @@
+import sharp from 'sharp';
 import type { FrameSize } from '../media/ffmpeg-args.js';
-import { MediaProcess } from '../media/ffmpeg-process.js';
-import type { MediaTools } from '../media/media-tools.js';
 import type { FrameSink } from './frame-loop.js';
 
 const PREVIEW_WIDTH = 640;
-const JPEG_END = Buffer.from([0xff, 0xd9]);
+const JPEG_QUALITY = 70;
+
+/** Output size of the preview: at most 640 wide, even sides, the frame's aspect. */
+export function previewSize(size: FrameSize): FrameSize {
+  const width = Math.min(PREVIEW_WIDTH, size.width - (size.width % 2));
+  const height = Math.max(2, Math.round((size.height * width) / size.width / 2) * 2);
+  return { width, height };
+}
+
+const clamp = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : v);
 
 /**
- * Tees the frame loop's output (frames already redacted) into a small MJPEG encoder for the operator
- * preview: every n-th frame, copied, and only while the preview encoder keeps up (it never slows the loop).
- * JPEGs are cut from the encoder's output at their end marker, which entropy-coded data never contains.
+ * Nearest-neighbour downscale of a yuv420p frame into packed RGB (BT.601, limited range). Preview quality only:
+ * it reads about one source pixel in nine at 1080p, so it costs a few milliseconds at the preview's rate.
+ */
+export function yuv420pToRgb(frame: Uint8Array, size: FrameSize, out: Buffer, outSize: FrameSize): void {
+  const chromaWidth = Math.ceil(size.width / 2);
+  const uBase = size.width * size.height;
+  const vBase = uBase + chromaWidth * Math.ceil(size.height / 2);
+  let at = 0;
+  for (let y = 0; y < outSize.height; y++) {
+    const sy = Math.floor((y * size.height) / outSize.height);
+    const lumaRow = sy * size.width;
+    const chromaRow = (sy >> 1) * chromaWidth;
+    for (let x = 0; x < outSize.width; x++) {
+      const sx = Math.floor((x * size.width) / outSize.width);
+      const c = 1.164 * ((frame[lumaRow + sx] as number) - 16);
+      const u = (frame[uBase + chromaRow + (sx >> 1)] as number) - 128;
+      const v = (frame[vBase + chromaRow + (sx >> 1)] as number) - 128;
+      out[at++] = clamp(c + 1.596 * v);
+      out[at++] = clamp(c - 0.392 * u - 0.813 * v);
+      out[at++] = clamp(c + 2.017 * u);
+    }
+  }
+}
+
+/**
+ * Tees the frame loop's output (frames already redacted) into JPEGs for the operator preview: every n-th frame,
+ * downscaled in place of a copy, encoded by libvips off the JS thread, and skipped while the previous one is
+ * still encoding, so the preview never slows the loop. No encoder process per camera.
  */
 export class PreviewTap implements FrameSink {
-  private readonly process: MediaProcess;
   private readonly every: number;
+  private readonly outSize: FrameSize;
+  private readonly rgb: Buffer;
   private count = 0;
-  private pending = Buffer.alloc(0);
+  private encoding: Promise<void> | undefined;
 
-  constructor(private readonly inner: FrameSink, tools: MediaTools, size: FrameSize, fps: number, previewFps: number, onJpeg: (jpeg: Buffer) => void) {
+  constructor(private readonly inner: FrameSink, private readonly size: FrameSize, fps: number, previewFps: number, private readonly onJpeg: (jpeg: Buffer) => void) {
     this.every = Math.max(1, Math.round(fps / previewFps));
-    this.process = new MediaProcess(tools.ffmpeg, [
-      '-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${size.width}x${size.height}`, '-r', String(previewFps),
-      '-i', 'pipe:0', '-vf', `scale='min(${PREVIEW_WIDTH},iw)':-2`, '-map_metadata', '-1', '-an', '-c:v', 'mjpeg', '-q:v', '6', '-f', 'image2pipe', 'pipe:1',
-    ]);
-    this.process.stdout.on('data', (chunk: Buffer) => {
-      this.pending = Buffer.concat([this.pending, chunk]);
-      for (let end = this.pending.indexOf(JPEG_END); end !== -1; end = this.pending.indexOf(JPEG_END)) {
-        onJpeg(Buffer.from(this.pending.subarray(0, end + 2)));
-        this.pending = this.pending.subarray(end + 2);
-      }
-    });
+    this.outSize = previewSize(size);
+    this.rgb = Buffer.alloc(this.outSize.width * this.outSize.height * 3);
+    // libvips' operation cache would keep every preview's pixels alive; each frame is encoded once.
+    sharp.cache(false);
   }
 
   write(frame: Uint8Array, done: () => void): boolean {
-    const stdin = this.process.stdin;
-    if (this.count % this.every === 0 && this.process.running && stdin.writableLength === 0) stdin.write(Buffer.from(frame));
+    if (this.count % this.every === 0 && this.encoding === undefined) {
+      yuv420pToRgb(frame, this.size, this.rgb, this.outSize);
+      const { width, height } = this.outSize;
+      this.encoding = sharp(this.rgb, { raw: { width, height, channels: 3 } })
+        .jpeg({ quality: JPEG_QUALITY })
+        .toBuffer()
+        // A preview frame that fails to encode is skipped; the next one is tried (the preview is best effort).
+        .then(this.onJpeg, () => undefined)
+        .finally(() => {
+          this.encoding = undefined;
+        });
+    }
     this.count += 1;
     return this.inner.write(frame, done);
   }
@@ -44,6 +81,6 @@ export class PreviewTap implements FrameSink {
   }
 
   async close(): Promise<void> {
-    await this.process.stop(500);
+    await this.encoding;
   }
 }

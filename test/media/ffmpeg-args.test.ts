@@ -33,6 +33,9 @@ describe('encoderArgs (requirement A5)', () => {
   it('writes keyframe-aligned segments for live output', () => {
     const args = encoderArgs({ kind: 'video', size: { width: 640, height: 360 }, rate: '25/1', output: 'seg-%06d.mp4', preset: 'veryfast', crf: 23, segmentSeconds: 10 }).join(' ');
     expect(args).toContain('-force_key_frames expr:gte(t,n_forced*10) -f segment -segment_time 10 -segment_format mp4');
+    expect(args).not.toContain('-tune');
+    const lowLatency = encoderArgs({ kind: 'video', size: { width: 640, height: 360 }, rate: '25/1', output: 'seg-%06d.mp4', preset: 'veryfast', crf: 23, segmentSeconds: 10, tune: 'zerolatency' }).join(' ');
+    expect(lowLatency).toContain('-c:v libx264 -preset veryfast -tune zerolatency -crf 23');
   });
 
   it.each([['jpeg', 'mjpeg'], ['png', 'png']] as const)('writes one %s frame', (kind, codec) => {

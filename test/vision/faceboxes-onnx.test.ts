@@ -21,7 +21,7 @@ beforeAll(async () => {
   await initTfjsWasm();
   const manifest = await loadModelManifest('models');
   graph = await loadGraphModel(await loadVerifiedModel('models', 'faceboxes', manifest));
-  onnxModel = await FaceBoxesOnnxModel.load(await loadVerifiedModel('models', 'faceboxes-onnx', manifest), 1);
+  onnxModel = await FaceBoxesOnnxModel.load(await loadVerifiedModel('models', 'faceboxes-onnx', manifest), { threads: 1, memoryArena: false });
 });
 
 afterAll(async () => {

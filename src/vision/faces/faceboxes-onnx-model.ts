@@ -2,7 +2,7 @@ import { iou } from '../box-ops.js';
 import type { Detection, RgbImage } from '../detector.js';
 import type { VerifiedModel } from '../models/model-manifest.js';
 import { PlanarInput, wholeImage } from '../rgb-image.js';
-import { loadOnnxSession, ort } from '../runtime/onnx-runtime.js';
+import { loadOnnxSession, ort, type OnnxSettings } from '../runtime/onnx-runtime.js';
 
 /** The network's input is padded (bottom, right) to a multiple of its coarsest stride, as the original graph does. */
 const PAD_MULTIPLE = 128;
@@ -81,8 +81,8 @@ export class FaceBoxesOnnxModel {
 
   private constructor(private readonly session: ort.InferenceSession) {}
 
-  static async load(model: VerifiedModel, intraOpThreads: number): Promise<FaceBoxesOnnxModel> {
-    return new FaceBoxesOnnxModel(await loadOnnxSession(model, intraOpThreads));
+  static async load(model: VerifiedModel, settings: OnnxSettings): Promise<FaceBoxesOnnxModel> {
+    return new FaceBoxesOnnxModel(await loadOnnxSession(model, settings));
   }
 
   /** Faces in `input` pixel coordinates; `input` is scaled to `longSide` on its longer side first. */

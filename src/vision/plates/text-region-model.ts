@@ -1,7 +1,7 @@
 import type { Box, Detection, RgbImage } from '../detector.js';
 import type { VerifiedModel } from '../models/model-manifest.js';
 import { PlanarInput, type PixelRect } from '../rgb-image.js';
-import { loadOnnxSession, ort } from '../runtime/onnx-runtime.js';
+import { loadOnnxSession, ort, type OnnxSettings } from '../runtime/onnx-runtime.js';
 
 const MEAN = [0.485 * 255, 0.456 * 255, 0.406 * 255];
 const STD = [0.229 * 255, 0.224 * 255, 0.225 * 255];
@@ -25,8 +25,8 @@ export class TextRegionModel {
 
   private constructor(private readonly session: ort.InferenceSession) {}
 
-  static async load(model: VerifiedModel, intraOpThreads: number): Promise<TextRegionModel> {
-    return new TextRegionModel(await loadOnnxSession(model, intraOpThreads));
+  static async load(model: VerifiedModel, settings: OnnxSettings): Promise<TextRegionModel> {
+    return new TextRegionModel(await loadOnnxSession(model, settings));
   }
 
   /**

@@ -38,7 +38,7 @@ export const THOROUGH_PROFILE: ProfileSpec = {
   },
   platePadding: PLATE_PADDING,
   objectMinScore: 0.25,
-  onnxThreads: 2,
+  onnx: { threads: 2, memoryArena: true },
 };
 
 /** Fits the live budget: one FaceBoxes pass and one text pass per frame, both on a downscaled frame. */
@@ -51,7 +51,7 @@ export const LIVE_PROFILE: ProfileSpec = {
   plates: { wholeImageLongSide: 800, vehicles: null, shape: PLATE_SHAPE, outsideVehicleMinScore: null },
   platePadding: PLATE_PADDING,
   objectMinScore: 0.25,
-  onnxThreads: 1,
+  onnx: { threads: 1, memoryArena: false },
 };
 
 const PROFILES: Record<ProfileName, ProfileSpec> = { live: LIVE_PROFILE, thorough: THOROUGH_PROFILE };

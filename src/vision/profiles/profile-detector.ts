@@ -8,6 +8,7 @@ import { loadModelManifest, loadVerifiedModel } from '../models/model-manifest.j
 import type { CenterNetModel } from '../objects/centernet-model.js';
 import { searchPlates, type PlateSearchSpec } from '../plates/plate-search.js';
 import { TextRegionModel } from '../plates/text-region-model.js';
+import type { OnnxSettings } from '../runtime/onnx-runtime.js';
 
 export interface HeadFallbackSpec {
   readonly minScore: number;
@@ -28,7 +29,7 @@ export interface ProfileSpec {
   readonly plates: PlateSearchSpec;
   readonly platePadding: Padding;
   readonly objectMinScore: number;
-  readonly onnxThreads: number;
+  readonly onnx: OnnxSettings;
 }
 
 interface LoadedModels {
@@ -71,7 +72,7 @@ export class ProfileDetector implements Detector {
     }
     if (wanted.has('face') && spec.faces.faceBoxesPasses.length > 0) {
       const model = await loadVerifiedModel(modelsDir, 'faceboxes-onnx', manifest);
-      loaded.faceBoxes = await FaceBoxesOnnxModel.load(model, spec.onnxThreads);
+      loaded.faceBoxes = await FaceBoxesOnnxModel.load(model, spec.onnx);
       loaded.infos.push(model.info);
     }
     if (tfjs && needSsd) {
@@ -86,7 +87,7 @@ export class ProfileDetector implements Detector {
     }
     if (wanted.has('plate')) {
       const model = await loadVerifiedModel(modelsDir, 'ppocr-v4-det', manifest);
-      loaded.text = await TextRegionModel.load(model, spec.onnxThreads);
+      loaded.text = await TextRegionModel.load(model, spec.onnx);
       loaded.infos.push(model.info);
     }
     return new ProfileDetector(spec, wanted, loaded);
