@@ -74,3 +74,14 @@ export function suppress(detections: readonly Detection[], iouThreshold: number,
   }
   return kept;
 }
+
+/** Greedy non-maximum suppression (highest score first), as TF's NonMaxSuppressionV3. */
+export function nonMaxSuppression(boxes: readonly Detection[], iouThreshold: number, maxBoxes: number): Detection[] {
+  const sorted = [...boxes].sort((a, b) => b.score - a.score);
+  const kept: Detection[] = [];
+  for (const box of sorted) {
+    if (kept.length >= maxBoxes) break;
+    if (!kept.some((k) => iou(k, box) > iouThreshold)) kept.push(box);
+  }
+  return kept;
+}

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { iou } from '../../src/vision/box-ops.js';
+import { iou, nonMaxSuppression } from '../../src/vision/box-ops.js';
 import type { Detection } from '../../src/vision/detector.js';
-import { FaceBoxesOnnxModel, faceBoxesAnchors, nonMaxSuppression } from '../../src/vision/faces/faceboxes-onnx-model.js';
+import { FaceBoxesOnnxModel, faceBoxesAnchors } from '../../src/vision/faces/faceboxes-onnx-model.js';
 import { loadModelManifest, loadVerifiedModel } from '../../src/vision/models/model-manifest.js';
 import { initTfjsWasm, loadGraphModel } from '../../src/vision/runtime/tfjs-runtime.js';
 

@@ -27,7 +27,7 @@ afterEach(async () => {
 describe('model manifest', () => {
   it('lists every committed model with licence, source and hashes that match the files', async () => {
     const manifest = await loadModelManifest(MODELS_DIR);
-    expect(manifest.models.map((m) => m.id)).toEqual(expect.arrayContaining(['ssd-mobilenetv1-face', 'centernet-coco', 'ppocr-v4-det']));
+    expect(manifest.models.map((m) => m.id)).toEqual(expect.arrayContaining(['ssd-mobilenetv1-face', 'faceboxes-onnx', 'centernet-onnx', 'ppocr-v4-det']));
     for (const entry of manifest.models) {
       expect(entry.licence).not.toBe('');
       const model = await loadVerifiedModel(MODELS_DIR, entry.id, manifest);
@@ -60,8 +60,8 @@ describe('model manifest', () => {
   });
 
   it('fails detector startup when a model the profile needs is altered', async () => {
-    const dir = await modelsCopy(['ppocr-v4-det', 'centernet-coco', 'ssd-mobilenetv1-face']);
-    await writeFile(path.join(dir, 'centernet.bin'), 'not the weights');
+    const dir = await modelsCopy(['ppocr-v4-det', 'centernet-onnx', 'ssd-mobilenetv1-face']);
+    await writeFile(path.join(dir, 'centernet.onnx'), 'not the weights');
     await expect(createProfileDetector('thorough', { modelsDir: dir, classes: ['plate'] })).rejects.toMatchObject({ code: 'PGW_ERR_MODEL_INTEGRITY' });
   });
 

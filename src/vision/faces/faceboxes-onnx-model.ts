@@ -1,4 +1,4 @@
-import { iou } from '../box-ops.js';
+import { nonMaxSuppression } from '../box-ops.js';
 import type { Detection, RgbImage } from '../detector.js';
 import type { VerifiedModel } from '../models/model-manifest.js';
 import { PlanarInput, wholeImage } from '../rgb-image.js';
@@ -146,15 +146,4 @@ export class FaceBoxesOnnxModel {
   async dispose(): Promise<void> {
     await this.session.release();
   }
-}
-
-/** Greedy non-maximum suppression (highest score first), as TF's NonMaxSuppressionV3. */
-export function nonMaxSuppression(boxes: readonly Detection[], iouThreshold: number, maxBoxes: number): Detection[] {
-  const sorted = [...boxes].sort((a, b) => b.score - a.score);
-  const kept: Detection[] = [];
-  for (const box of sorted) {
-    if (kept.length >= maxBoxes) break;
-    if (!kept.some((k) => iou(k, box) > iouThreshold)) kept.push(box);
-  }
-  return kept;
 }

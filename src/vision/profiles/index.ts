@@ -38,6 +38,7 @@ export const THOROUGH_PROFILE: ProfileSpec = {
   },
   platePadding: PLATE_PADDING,
   objectMinScore: 0.25,
+  objectTiling: true,
   onnx: { threads: 2, memoryArena: true },
 };
 
@@ -51,6 +52,7 @@ export const LIVE_PROFILE: ProfileSpec = {
   plates: { wholeImageLongSide: 800, vehicles: null, shape: PLATE_SHAPE, outsideVehicleMinScore: null },
   platePadding: PLATE_PADDING,
   objectMinScore: 0.25,
+  objectTiling: false,
   onnx: { threads: 1, memoryArena: false },
 };
 

@@ -1,13 +1,14 @@
 import type { Tensor3D } from '@tensorflow/tfjs';
-import { clipBox, containment, padBox, suppress, type Padding } from '../box-ops.js';
-import type { Detection, Detector, FrameInfo, ModelInfo, ObjectClass, RgbImage } from '../detector.js';
+import { clipBox, containment, nonMaxSuppression, padBox, suppress, type Padding } from '../box-ops.js';
+import type { Box, Detection, Detector, FrameInfo, ModelInfo, ObjectClass, RgbImage } from '../detector.js';
 import { searchFaces, type FaceSearchSpec } from '../faces/face-search.js';
 import { FaceBoxesOnnxModel } from '../faces/faceboxes-onnx-model.js';
 import type { SsdFaceModel } from '../faces/ssd-face-model.js';
 import { loadModelManifest, loadVerifiedModel } from '../models/model-manifest.js';
-import type { CenterNetModel } from '../objects/centernet-model.js';
+import { CenterNetOnnxModel } from '../objects/centernet-onnx-model.js';
 import { searchPlates, type PlateSearchSpec } from '../plates/plate-search.js';
 import { TextRegionModel } from '../plates/text-region-model.js';
+import type { PixelRect } from '../rgb-image.js';
 import type { OnnxSettings } from '../runtime/onnx-runtime.js';
 
 export interface HeadFallbackSpec {
@@ -29,17 +30,47 @@ export interface ProfileSpec {
   readonly plates: PlateSearchSpec;
   readonly platePadding: Padding;
   readonly objectMinScore: number;
+  /** Also run the object detector on overlapping tiles (small vehicles for plate search, small people). */
+  readonly objectTiling: boolean;
   readonly onnx: OnnxSettings;
 }
 
 interface LoadedModels {
   ssd?: SsdFaceModel;
   faceBoxes?: FaceBoxesOnnxModel;
-  centernet?: CenterNetModel;
+  centernet?: CenterNetOnnxModel;
   text?: TextRegionModel;
   /** The analysis image as a TF.js tensor, present when a TF.js model is loaded. */
   toTensor?: (image: RgbImage) => Tensor3D;
   infos: ModelInfo[];
+}
+
+/** Tiles about as tall as wide along the image's long side, overlapping by a quarter, or none for a square-ish image. */
+export function overlappingTiles(image: RgbImage): PixelRect[] {
+  const landscape = image.width >= image.height;
+  const long = landscape ? image.width : image.height;
+  const short = landscape ? image.height : image.width;
+  const count = Math.round(long / short);
+  if (count < 2) return [];
+  const side = Math.min(long, Math.round((long / count) * 1.25));
+  const step = (long - side) / (count - 1);
+  return Array.from({ length: count }, (_, i) => {
+    const start = Math.round(i * step);
+    return landscape ? { left: start, top: 0, width: side, height: short } : { left: 0, top: start, width: short, height: side };
+  });
+}
+
+const EDGE_MARGIN = 2;
+
+function cutByInnerEdge(box: Box, tile: PixelRect, image: RgbImage): boolean {
+  const right = tile.left + tile.width;
+  const bottom = tile.top + tile.height;
+  return (
+    (tile.left > 0 && box.x <= tile.left + EDGE_MARGIN) ||
+    (tile.top > 0 && box.y <= tile.top + EDGE_MARGIN) ||
+    (right < image.width && box.x + box.w >= right - EDGE_MARGIN) ||
+    (bottom < image.height && box.y + box.h >= bottom - EDGE_MARGIN)
+  );
 }
 
 /** Head area of a person box, for people whose face no detector found. */
@@ -65,7 +96,7 @@ export class ProfileDetector implements Detector {
     const loaded: LoadedModels = { infos: [] };
     const needObjects = (wanted.has('face') && spec.headFallback !== null) || (wanted.has('plate') && spec.plates.vehicles !== null);
     const needSsd = wanted.has('face') && spec.faces.ssdWholeImage;
-    const tfjs = needObjects || needSsd ? await import('./tfjs-stage.js') : undefined;
+    const tfjs = needSsd ? await import('./tfjs-stage.js') : undefined;
     if (tfjs) {
       await tfjs.initTfjsWasm();
       loaded.toTensor = tfjs.imageToTensor;
@@ -80,9 +111,9 @@ export class ProfileDetector implements Detector {
       loaded.ssd = await tfjs.SsdFaceModel.load(model);
       loaded.infos.push(model.info);
     }
-    if (tfjs && needObjects) {
-      const model = await loadVerifiedModel(modelsDir, 'centernet-coco', manifest);
-      loaded.centernet = await tfjs.CenterNetModel.load(model);
+    if (needObjects) {
+      const model = await loadVerifiedModel(modelsDir, 'centernet-onnx', manifest);
+      loaded.centernet = await CenterNetOnnxModel.load(model, spec.onnx);
       loaded.infos.push(model.info);
     }
     if (wanted.has('plate')) {
@@ -108,7 +139,7 @@ export class ProfileDetector implements Detector {
       return tensor;
     };
     try {
-      const objects = this.loaded.centernet ? await this.loaded.centernet.run(tensorOf(), this.spec.objectMinScore) : [];
+      const objects = await this.findObjects(image);
       const found: Detection[] = [];
       if (this.classes.has('face')) found.push(...(await this.findFaces(image, tensorOf, objects)));
       if (this.loaded.text && this.classes.has('plate')) {
@@ -122,6 +153,23 @@ export class ProfileDetector implements Detector {
     } finally {
       tensor?.dispose();
     }
+  }
+
+  /**
+   * People and vehicles: the whole image, plus (with `objectTiling`) overlapping square-ish tiles across its
+   * long side, where small, far vehicles and people are large enough for CenterNet's 512-px input.
+   */
+  private async findObjects(image: RgbImage): Promise<Detection[]> {
+    const model = this.loaded.centernet;
+    if (!model) return [];
+    const found = await model.run(image, this.spec.objectMinScore);
+    if (!this.spec.objectTiling) return found;
+    for (const tile of overlappingTiles(image)) {
+      const inTile = await model.run(image, this.spec.objectMinScore, tile);
+      // An object cut by a tile's inner edge is only part of one; the whole image or the next tile has all of it.
+      found.push(...inTile.filter((box) => !cutByInnerEdge(box, tile, image)));
+    }
+    return nonMaxSuppression(found, 0.5, Number.POSITIVE_INFINITY);
   }
 
   private async findFaces(image: RgbImage, tensorOf: () => Tensor3D, objects: readonly Detection[]): Promise<Detection[]> {
@@ -139,7 +187,7 @@ export class ProfileDetector implements Detector {
   async dispose(): Promise<void> {
     this.loaded.ssd?.dispose();
     await this.loaded.faceBoxes?.dispose();
-    this.loaded.centernet?.dispose();
+    await this.loaded.centernet?.dispose();
     await this.loaded.text?.dispose();
   }
 }
