@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/shared/types.js';
@@ -64,6 +66,34 @@ describe('camera faults are contained to the camera (H5)', () => {
     expect(status().lastError).toMatch(/^stalled: no frame for 2000 ms/);
     rtsp.resume();
     await waitFor('streaming again', () => status().state === 'streaming' && status().outputFps > 0, 40_000);
+  }, 90_000);
+
+  it('contains a camera whose address answers with garbage instead of RTSP, and reports the fault', async () => {
+    // A TCP service that answers every connection with random bytes, as a misconfigured or broken device might.
+    const sockets = new Set<Socket>();
+    const garbage = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => sockets.delete(socket));
+      socket.end(randomBytes(4096));
+    });
+    await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => garbage.close(() => resolve()));
+    });
+    const steady = await server({ '/cam': testPattern(320, 240, 'smpte') });
+    const { port } = garbage.address() as AddressInfo;
+    const { live } = await harness([
+      { id: 'garbage', source: `rtsp://127.0.0.1:${port}/cam`, profile: 'none' },
+      { id: 'steady', source: steady.url('/cam'), profile: 'none' },
+    ], { rtspTimeoutMs: 3000 });
+    const status = (id: string) => live.cameras.status(id);
+    await waitFor('the garbage camera to be retried', () => status('garbage').reconnects >= 2, 40_000);
+    expect(status('garbage').state).not.toBe('streaming');
+    expect(status('garbage').lastError).toMatch(/start_failed|decoder_failed|source_ended|exited/);
+    await waitFor('the other camera streaming', () => status('steady').outputFps > 15, 30_000);
+    expect(status('steady').reconnects).toBe(0);
   }, 90_000);
 
   it('restarts a camera whose resolution changes mid-stream', async () => {
