@@ -20,13 +20,13 @@ export const THOROUGH_PROFILE: ProfileSpec = {
   id: 'thorough',
   analysisLongSide: 0,
   faces: {
-    minConfidence: 0.3,
+    minConfidence: 0.2,
     ssdWholeImage: true,
     faceBoxesPasses: [
       { maxMagnification: 1.6, maxPixels: 2_600_000 },
       { maxMagnification: 2.5, maxPixels: 4_500_000 },
     ],
-    faceBoxesMinScore: 0.3,
+    faceBoxesMinScore: 0.2,
   },
   facePadding: FACE_PADDING,
   headFallback: { minScore: 0.4, widthShare: 0.5, heightPerWidth: 1.2, score: 0.5 },
@@ -46,7 +46,7 @@ export const THOROUGH_PROFILE: ProfileSpec = {
 export const LIVE_PROFILE: ProfileSpec = {
   id: 'live',
   analysisLongSide: 1280,
-  faces: { minConfidence: 0.3, ssdWholeImage: false, faceBoxesPasses: [{ maxMagnification: 1, maxPixels: 1_000_000 }], faceBoxesMinScore: 0.3 },
+  faces: { minConfidence: 0.2, ssdWholeImage: false, faceBoxesPasses: [{ maxMagnification: 1, maxPixels: 1_000_000 }], faceBoxesMinScore: 0.2 },
   facePadding: FACE_PADDING,
   headFallback: null,
   plates: { wholeImageLongSide: 800, vehicles: null, shape: PLATE_SHAPE, outsideVehicleMinScore: null },
