@@ -5,7 +5,8 @@ import { iou } from '../../src/vision/box-ops.js';
 import type { Detection } from '../../src/vision/detector.js';
 import { loadModelManifest, loadVerifiedModel } from '../../src/vision/models/model-manifest.js';
 import { CenterNetOnnxModel } from '../../src/vision/objects/centernet-onnx-model.js';
-import { initTfjsWasm, loadGraphModel } from '../../src/vision/runtime/tfjs-runtime.js';
+import { initTfjsWasm } from '../../src/vision/runtime/tfjs-runtime.js';
+import { loadGraphModel } from './tfjs-graph-oracle.js';
 
 /**
  * The ONNX CenterNet (converted by models/tools/centernet_to_onnx.py) must find what the original TF.js graph

@@ -5,7 +5,8 @@ import { iou, nonMaxSuppression } from '../../src/vision/box-ops.js';
 import type { Detection } from '../../src/vision/detector.js';
 import { FaceBoxesOnnxModel, faceBoxesAnchors } from '../../src/vision/faces/faceboxes-onnx-model.js';
 import { loadModelManifest, loadVerifiedModel } from '../../src/vision/models/model-manifest.js';
-import { initTfjsWasm, loadGraphModel } from '../../src/vision/runtime/tfjs-runtime.js';
+import { initTfjsWasm } from '../../src/vision/runtime/tfjs-runtime.js';
+import { loadGraphModel } from './tfjs-graph-oracle.js';
 
 /**
  * The ONNX FaceBoxes (converted by models/tools/faceboxes_to_onnx.py) must compute what the original TF.js graph

@@ -23,7 +23,7 @@ export function initTfjsWasm(): Promise<void> {
   return backendReady;
 }
 
-interface WeightsManifestGroup {
+export interface WeightsManifestGroup {
   paths: string[];
   weights: tf.io.WeightsManifestEntry[];
 }
@@ -36,32 +36,6 @@ function asArrayBuffer(bytes: Buffer): ArrayBuffer {
 export function weightsFromManifest(model: VerifiedModel, groups: WeightsManifestGroup[]): { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
   const shards = groups.flatMap((group) => group.paths.map((shard) => modelFile(model, shard)));
   return { specs: groups.flatMap((group) => group.weights), data: asArrayBuffer(Buffer.concat(shards)) };
-}
-
-/** A TF.js graph model built from verified bytes in memory: nothing is fetched or re-read from disk. */
-export async function loadGraphModel(model: VerifiedModel): Promise<tf.GraphModel> {
-  await initTfjsWasm();
-  const topology = JSON.parse(modelFile(model, '.json').toString('utf8')) as {
-    modelTopology: object;
-    weightsManifest: WeightsManifestGroup[];
-    format?: string;
-    generatedBy?: string;
-    convertedBy?: string;
-    signature?: object;
-    userDefinedMetadata?: Record<string, object>;
-  };
-  const { specs, data } = weightsFromManifest(model, topology.weightsManifest);
-  const handler = tf.io.fromMemory({
-    modelTopology: topology.modelTopology,
-    weightSpecs: specs,
-    weightData: data,
-    format: topology.format,
-    generatedBy: topology.generatedBy,
-    convertedBy: topology.convertedBy ?? undefined,
-    signature: topology.signature,
-    userDefinedMetadata: topology.userDefinedMetadata,
-  });
-  return tf.loadGraphModel(handler);
 }
 
 /** Decodes a face-api style weight map (manifest JSON + shards) from verified bytes. */
