@@ -52,7 +52,7 @@ const config = configSchema.parse({
   cameras: { devices: Array.from({ length: count }, (_v, i) => ({ id: `cam${i}`, source: rtsp.url(`/cam${i}`), profile: values.profile })), previewFps: 2 },
 });
 const db = openCatalog(join(dataDir, 'catalog.db'));
-const security = createSecurityStack({ config, db, logger: silentLogger(), clock: systemClock, ffmpegPath: '/usr/bin/ffmpeg' });
+const security = createSecurityStack({ config, db, logger: silentLogger(), clock: systemClock });
 await security.start();
 const cameras = new CameraService({
   cameras: config.cameras, pipeline: config.pipeline, dataDir, store: new CameraStore(db), originals: security.vault,

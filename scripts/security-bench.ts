@@ -15,7 +15,7 @@ import { silentLogger } from '../src/shared/logger.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'pgw-bench-'));
 const db = openCatalog(join(dataDir, 'catalog.db'));
-const stack = createSecurityStack({ config: configSchema.parse({ dataDir }), db, logger: silentLogger(), clock: systemClock, ffmpegPath: '/usr/bin/ffmpeg' });
+const stack = createSecurityStack({ config: configSchema.parse({ dataDir }), db, logger: silentLogger(), clock: systemClock });
 await stack.start();
 const segmentBytes = 5 * 1024 * 1024;
 const segments = 20;

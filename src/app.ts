@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createSecurityStack, type SecurityStack } from './access/security-stack.js';
-import { resolveFfmpegPath } from './access/remux.js';
 import { JwtAuthenticator } from './api/jwt-authenticator.js';
 import { buildServer } from './api/server.js';
 import { findConsoleRoot } from './api/routes/console.js';
@@ -130,7 +129,7 @@ function cameraKindLookup(registry: () => CameraService | undefined): (cameraId:
 
 /** Builds every component and the HTTP API over an open catalog; starts nothing that runs on a timer. */
 export async function composeApi(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase): Promise<Components> {
-  const security = createSecurityStack({ config, db: catalog, logger, clock, ffmpegPath: resolveFfmpegPath() });
+  const security = createSecurityStack({ config, db: catalog, logger, clock });
   await security.start();
   const audit = security.audit;
   const authenticator = await createAuthenticator(config, security, clock, logger);

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { CatalogDatabase } from '../catalog/database.js';
+import type { MediaTools } from '../media/media-tools.js';
 import type { Clock } from '../shared/clock.js';
 import { GatewayError } from '../shared/errors.js';
 import type { Principal } from '../shared/types.js';
@@ -47,7 +48,8 @@ export class ExportService {
     private readonly originals: OriginalsReader,
     private readonly signingKey: SigningKey,
     private readonly clock: Clock,
-    private readonly ffmpegPath: string,
+    /** Resolved when an export runs: the gateway and its CLIs start without needing ffmpeg. */
+    private readonly media: () => MediaTools,
   ) {}
 
   start(principal: Principal, requestId: string, scope: ExportScope): StartedExport {
@@ -120,7 +122,8 @@ export class ExportService {
       }
       const plain = await this.originals.open(segment.originalId, actor);
       // Static privacy masks of the camera at capture stay on in every unredacted export (A6).
-      const pieces = segment.privacyMasks.length > 0 ? maskedToMpegTs(this.ffmpegPath, plain, segment.privacyMasks) : remuxToMpegTs(this.ffmpegPath, plain);
+      const tools = this.media();
+      const pieces = segment.privacyMasks.length > 0 ? maskedToMpegTs(tools, plain, segment.privacyMasks) : remuxToMpegTs(tools.ffmpeg, plain);
       for await (const chunk of pieces) {
         digest.update(chunk);
         bytes += chunk.length;

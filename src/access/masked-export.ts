@@ -1,4 +1,4 @@
-import { mediaTools } from '../media/media-tools.js';
+import type { MediaTools } from '../media/media-tools.js';
 import { PrivacyMask } from '../redact/privacy-mask.js';
 import { GatewayError } from '../shared/errors.js';
 import type { MaskPolygon } from '../shared/types.js';
@@ -18,8 +18,8 @@ async function videoSize(ffprobe: string, original: Buffer): Promise<{ width: nu
  * MPEG-TS through pipes only. The mask is rasterised by the same code as the live loop's and laid over every
  * frame; timestamps are kept (`-copyts`) so pieces concatenate like remuxed ones.
  */
-export async function* maskedToMpegTs(ffmpegPath: string, original: Buffer, masks: readonly MaskPolygon[]): AsyncGenerator<Buffer> {
-  const { width, height } = await videoSize(mediaTools().ffprobe, original);
+export async function* maskedToMpegTs(tools: MediaTools, original: Buffer, masks: readonly MaskPolygon[]): AsyncGenerator<Buffer> {
+  const { width, height } = await videoSize(tools.ffprobe, original);
   const overlay = new PrivacyMask(masks, width, height).rgba();
   const args = [
     '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', 'pipe:0',
@@ -28,5 +28,5 @@ export async function* maskedToMpegTs(ffmpegPath: string, original: Buffer, mask
     '-map', '[v]', '-map', '0:a?', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-c:a', 'copy',
     '-copyts', '-f', 'mpegts', 'pipe:1',
   ];
-  yield* piped(ffmpegPath, args, original, overlay);
+  yield* piped(tools.ffmpeg, args, original, overlay);
 }

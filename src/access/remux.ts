@@ -1,14 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { GatewayError } from '../shared/errors.js';
-
-/** The system ffmpeg when present (Debian), else the npm-provided static binary. */
-export function resolveFfmpegPath(): string {
-  if (existsSync('/usr/bin/ffmpeg')) return '/usr/bin/ffmpeg';
-  const require = createRequire(import.meta.url);
-  return (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-}
 
 /**
  * Runs ffmpeg or ffprobe with `input` on stdin (and an optional second input on fd 3) and yields its stdout;

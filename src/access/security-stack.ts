@@ -6,6 +6,7 @@ import type { AuditRecord } from '../audit/audit-record.js';
 import type { AuditVerification } from '../audit/audit-verify.js';
 import type { CatalogDatabase } from '../catalog/database.js';
 import type { Config } from '../config/schema.js';
+import { mediaTools, type MediaTools } from '../media/media-tools.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { OutboxPort } from '../shared/ports.js';
@@ -22,7 +23,8 @@ export interface SecurityStackOptions {
   db: CatalogDatabase;
   logger: Logger;
   clock: Clock;
-  ffmpegPath: string;
+  /** ffmpeg/ffprobe for exports (default: the gateway's usual resolution, `FFMPEG_PATH` first). */
+  media?: () => MediaTools;
   outbox?: OutboxPort;
   env?: NodeJS.ProcessEnv;
 }
@@ -96,7 +98,7 @@ export function createSecurityStack(options: SecurityStackOptions): SecurityStac
     rotationBatch: config.vault.rotationBatch,
   });
   const access = new AccessService(db, audit, clock, { ...config.access, ...config.auth });
-  const exports = new ExportService(db, access, vault, signingKey, clock, options.ffmpegPath);
+  const exports = new ExportService(db, access, vault, signingKey, clock, options.media ?? (() => mediaTools()));
   return {
     signingKey,
     tokenKey,

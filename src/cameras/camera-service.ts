@@ -6,12 +6,12 @@ import { cameraSchema, UPLOAD_SOURCE, type CameraConfig, type CamerasConfig } fr
 import type { PipelineConfig } from '../config/sections/pipeline.js';
 import { CameraMetrics } from '../pipeline/camera-metrics.js';
 import type { CameraLoopSettings } from '../pipeline/camera-protocol.js';
-import { CameraSupervisor, type CameraStatus } from '../pipeline/camera-supervisor.js';
+import { CameraSupervisor } from '../pipeline/camera-supervisor.js';
 import type { Clock } from '../shared/clock.js';
 import { GatewayError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { AuditPort, OriginalsPort, OutboxPort, StoragePressurePort } from '../shared/ports.js';
-import type { Principal } from '../shared/types.js';
+import type { CameraStatus, Principal } from '../shared/types.js';
 import type { ObjectClass } from '../vision/detector.js';
 import type { DetectorSpec } from '../vision/registry.js';
 import { PreviewHub } from './preview-hub.js';

@@ -14,21 +14,8 @@ import type { Clock } from '../shared/clock.js';
 import { describeError, GatewayError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { StoragePressurePort } from '../shared/ports.js';
-import type { Principal } from '../shared/types.js';
+import type { Principal, UploadJob } from '../shared/types.js';
 import type { SegmentPublisher } from './segment-publisher.js';
-
-export interface UploadJob {
-  id: string;
-  camera: string;
-  state: 'queued' | 'running' | 'done' | 'failed';
-  bytes: number;
-  framesDone: number;
-  framesExpected: number | null;
-  error: string | null;
-  segmentId: string | null;
-  createdAt: number;
-  finishedAt: number | null;
-}
 
 export interface UploadServiceOptions {
   dataDir: string;

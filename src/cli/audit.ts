@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createSecurityStack } from '../access/security-stack.js';
-import { resolveFfmpegPath } from '../access/remux.js';
 import type { SignedHead } from '../audit/audit-record.js';
 import { openCatalog } from '../catalog/database.js';
 import { loadConfig } from '../config/load.js';
@@ -28,7 +27,7 @@ export async function runAudit(argv: string[], io: CommandIo): Promise<number> {
   const config = loadConfig({ overrides: configOverrides(values) });
   const db = openCatalog(join(config.dataDir, 'catalog.db'));
   try {
-    const stack = createSecurityStack({ config, db, logger: silentLogger(), clock: systemClock, ffmpegPath: resolveFfmpegPath() });
+    const stack = createSecurityStack({ config, db, logger: silentLogger(), clock: systemClock });
     const result = stack.audit.verify(readCheckpoints(values.checkpoint ?? []));
     stack.audit.append({ actor: `cli:${userInfo().username}`, action: 'audit.verify', object: 'audit-log', outcome: result.ok ? 'success' : 'failure', details: { ...result } });
     io.stdout.write(`${JSON.stringify(result)}\n`);

@@ -1,7 +1,6 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createSecurityStack } from '../access/security-stack.js';
-import { resolveFfmpegPath } from '../access/remux.js';
 import { openCatalog } from '../catalog/database.js';
 import { loadConfig } from '../config/load.js';
 import { systemClock } from '../shared/clock.js';
@@ -17,7 +16,7 @@ export async function runKeys(argv: string[], io: CommandIo): Promise<number> {
   const config = loadConfig({ overrides: configOverrides(values) });
   const db = openCatalog(join(config.dataDir, 'catalog.db'));
   try {
-    const stack = createSecurityStack({ config, db, logger: silentLogger(), clock: systemClock, ffmpegPath: resolveFfmpegPath() });
+    const stack = createSecurityStack({ config, db, logger: silentLogger(), clock: systemClock });
     await stack.start();
     const result = action === 'rotate' ? await stack.vault.rotateKek({ actor: `cli:${userInfo().username}`, role: 'admin' }) : stack.vault.keyStatus();
     stack.stop();

@@ -1,17 +1,10 @@
 import type { CameraConfig } from '../config/sections/cameras.js';
 import type { ObjectClass } from '../vision/detector.js';
 import type { DetectorSpec } from '../vision/registry.js';
+import type { LoopSettings } from './frame-loop.js';
 
 /** Frame-loop and supervision settings of one live camera (from the `pipeline` and `cameras` sections). */
-export interface CameraLoopSettings {
-  lookaheadMs: number;
-  maxDetectionAgeMs: number;
-  trackTtlMs: number;
-  detectTimeoutMs: number;
-  detectorMaxRestarts: number;
-  detectorRestartWindowMs: number;
-  encoderPreset: string;
-  encoderCrf: number;
+export interface CameraLoopSettings extends LoopSettings {
   segmentSeconds: number;
   /** libx264 `zerolatency` tuning for live segments. */
   lowLatency: boolean;

@@ -1,27 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import type { CameraState, CameraStatus } from '../shared/types.js';
 import type { CameraCounters, CameraMessage, CameraRuntimeSpec, FinishedSegment, SupervisorMessage } from './camera-protocol.js';
 import { nextAttempt, reconnectDelayMs, type BackoffPolicy } from './reconnect-backoff.js';
-
-export type CameraState = 'starting' | 'streaming' | 'backoff' | 'stopped' | 'disabled';
-
-export interface CameraStatus {
-  id: string;
-  state: CameraState;
-  inputFps: number;
-  analysedFps: number;
-  outputFps: number;
-  /** Analysis frames dropped because the detector was busy (latest frame wins), since the camera was added. */
-  droppedFrames: number;
-  failClosedFrames: number;
-  reconnects: number;
-  lastError: string | null;
-  lastErrorAt: number | null;
-  width: number | null;
-  height: number | null;
-  segments: number;
-}
 
 /** What the supervisor hands upward: the fleet turns these into vault, spool and outbox actions. */
 export interface CameraEvents {

@@ -12,20 +12,12 @@ import type { Logger } from '../shared/logger.js';
 import type { ObjectClass } from '../vision/detector.js';
 import { DetectorHost } from '../vision/detector-host.js';
 import type { DetectorSpec } from '../vision/registry.js';
-import { FrameLoop, type FrameSource } from './frame-loop.js';
+import { FrameLoop, type FrameSource, type LoopSettings } from './frame-loop.js';
 import type { FrameRecord, RedactionReport } from './frame-report.js';
 
 /** The frame-loop settings a file job uses (a subset of the `pipeline` config section). */
-export interface FileLoopSettings {
-  lookaheadMs: number;
-  maxDetectionAgeMs: number;
+export interface FileLoopSettings extends LoopSettings {
   analysisFps: number | 'all';
-  trackTtlMs: number;
-  detectTimeoutMs: number;
-  detectorMaxRestarts: number;
-  detectorRestartWindowMs: number;
-  encoderPreset: string;
-  encoderCrf: number;
 }
 
 export interface FileRedactorOptions {

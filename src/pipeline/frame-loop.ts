@@ -67,6 +67,18 @@ export interface FrameLoopResult {
   analysisSkipped: number;
 }
 
+/** Settings every redaction job shares, offline or live (from the `pipeline` config section). */
+export interface LoopSettings {
+  lookaheadMs: number;
+  maxDetectionAgeMs: number;
+  trackTtlMs: number;
+  detectTimeoutMs: number;
+  detectorMaxRestarts: number;
+  detectorRestartWindowMs: number;
+  encoderPreset: string;
+  encoderCrf: number;
+}
+
 /** Analysis slots in the detector's shared pool: one in flight, one waiting, one being decoded, one spare. */
 const ANALYSIS_SLOTS = 4;
 /** yuv frames beyond the look-ahead window: decoder/analysis skew between the two pipes, encoder pipe, margin. */

@@ -29,3 +29,37 @@ export type MaskPolygon = readonly (readonly [number, number])[];
 
 export const CAMERA_KINDS = ['fixed', 'body_worn'] as const;
 export type CameraKind = (typeof CAMERA_KINDS)[number];
+
+/** Live state of one camera, as the camera service reports it and the API shows it. */
+export type CameraState = 'starting' | 'streaming' | 'backoff' | 'stopped' | 'disabled';
+
+export interface CameraStatus {
+  id: string;
+  state: CameraState;
+  inputFps: number;
+  analysedFps: number;
+  outputFps: number;
+  /** Analysis frames dropped because the detector was busy (latest frame wins), since the camera was added. */
+  droppedFrames: number;
+  failClosedFrames: number;
+  reconnects: number;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  width: number | null;
+  height: number | null;
+  segments: number;
+}
+
+/** A body-worn upload job, as the upload service tracks it and the API shows it. */
+export interface UploadJob {
+  id: string;
+  camera: string;
+  state: 'queued' | 'running' | 'done' | 'failed';
+  bytes: number;
+  framesDone: number;
+  framesExpected: number | null;
+  error: string | null;
+  segmentId: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+}

@@ -21,8 +21,16 @@ export function wholeImage(image: RgbImage): PixelRect {
   return { left: 0, top: 0, width: image.width, height: image.height };
 }
 
-/** Source index and weight of each output coordinate (bilinear, TF's default corner-aligned-at-origin mapping). */
-function axisTable(start: number, length: number, out: number): { lo: Int32Array; hi: Int32Array; frac: Float32Array } {
+/** Source index and weight of each output coordinate along one axis (bilinear, TF's default mapping). */
+interface AxisTable {
+  readonly start: number;
+  readonly length: number;
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
+  readonly frac: Float32Array;
+}
+
+function axisTable(start: number, length: number, out: number): AxisTable {
   const lo = new Int32Array(out);
   const hi = new Int32Array(out);
   const frac = new Float32Array(out);
@@ -34,19 +42,23 @@ function axisTable(start: number, length: number, out: number): { lo: Int32Array
     hi[i] = start + Math.min(base + 1, length - 1);
     frac[i] = s - base;
   }
-  return { lo, hi, frac };
+  return { start, length, lo, hi, frac };
+}
+
+function fits(table: AxisTable | undefined, start: number, length: number, out: number): table is AxisTable {
+  return table !== undefined && table.start === start && table.length === length && table.lo.length === out;
 }
 
 type Normalise = readonly [number, number, number];
 
 /** `region` copied as normalised planes (no resampling). */
-function copyPlanes(image: RgbImage, region: PixelRect, out: { width: number; padW: number }, planes: Float32Array, plane: number, mean: Normalise, scale: Normalise): void {
+function copyPlanes(image: RgbImage, region: PixelRect, padW: number, planes: Float32Array, plane: number, mean: Normalise, scale: Normalise): void {
   const { data } = image;
   const [m0, m1, m2] = mean;
   const [k0, k1, k2] = scale;
   for (let y = 0; y < region.height; y++) {
     let src = ((region.top + y) * image.width + region.left) * 3;
-    let at = y * out.padW;
+    let at = y * padW;
     for (let x = 0; x < region.width; x++, src += 3, at++) {
       planes[at] = ((data[src] as number) - m0) * k0;
       planes[at + plane] = ((data[src + 1] as number) - m1) * k1;
@@ -55,20 +67,18 @@ function copyPlanes(image: RgbImage, region: PixelRect, out: { width: number; pa
   }
 }
 
-/** `region` resampled bilinearly to `out.width × out.height`, as normalised planes. */
-function resamplePlanes(image: RgbImage, region: PixelRect, out: { width: number; height: number; padW: number }, planes: Float32Array, plane: number, mean: Normalise, scale: Normalise): void {
-  const xs = axisTable(region.left, region.width, out.width);
-  const ys = axisTable(region.top, region.height, out.height);
+/** The image resampled bilinearly through the axis tables, as normalised planes. */
+function resamplePlanes(image: RgbImage, xs: AxisTable, ys: AxisTable, padW: number, planes: Float32Array, plane: number, mean: Normalise, scale: Normalise): void {
   const { data } = image;
   const [m0, m1, m2] = mean;
   const [k0, k1, k2] = scale;
   const stride = image.width * 3;
-  for (let y = 0; y < out.height; y++) {
+  for (let y = 0; y < ys.lo.length; y++) {
     const top = (ys.lo[y] as number) * stride;
     const bottom = (ys.hi[y] as number) * stride;
     const fy = ys.frac[y] as number;
-    const row = y * out.padW;
-    for (let x = 0; x < out.width; x++) {
+    const row = y * padW;
+    for (let x = 0; x < xs.lo.length; x++) {
       const l = (xs.lo[x] as number) * 3;
       const r = (xs.hi[x] as number) * 3;
       const fx = xs.frac[x] as number;
@@ -85,34 +95,50 @@ function resamplePlanes(image: RgbImage, region: PixelRect, out: { width: number
   }
 }
 
+/** Fills what lies outside the `width × height` image in each `padW × padH` plane with that plane's value. */
+function fillPadding(planes: Float32Array, out: { width: number; height: number; padW: number; padH: number }, values: Normalise): void {
+  const plane = out.padW * out.padH;
+  for (let c = 0; c < 3; c++) {
+    const base = c * plane;
+    const value = values[c] as number;
+    if (out.width < out.padW) {
+      for (let y = 0; y < out.height; y++) planes.fill(value, base + y * out.padW + out.width, base + (y + 1) * out.padW);
+    }
+    planes.fill(value, base + out.height * out.padW, base + plane);
+  }
+}
+
 /**
  * Network inputs made straight from the analysis frame: a crop resized bilinearly and written as normalised
- * CHW planes in one pass (no intermediate image, no TF.js). Buffers are reused per shape, so a detector running
- * frame after frame does not allocate megabytes per call; a buffer is valid until the next `fill` of its shape.
+ * CHW planes in one pass (no intermediate image, no TF.js). One grow-only buffer and the last axis tables are
+ * reused, so a detector running frame after frame allocates nothing per call at a steady input size, and crops
+ * of every size (thorough vehicle passes) never pile up buffers. The returned planes are valid until the next
+ * `fill`.
  */
 export class PlanarInput {
-  private readonly buffers = new Map<string, Float32Array>();
+  private buffer = new Float32Array(0);
+  private xs: AxisTable | undefined;
+  private ys: AxisTable | undefined;
 
   /**
-   * `region` of `image` resized to `outW × outH`, as planes `(value − mean[c]) / std[c]` of a `padH × padW`
-   * canvas (`outW ≤ padW`, `outH ≤ padH`) whose remainder (bottom, right) holds the normalised value of 0.
+   * `region` of `image` resized to `out.width × out.height`, as planes `(value − mean[c]) / std[c]` of a
+   * `padW × padH` canvas (`width ≤ padW`, `height ≤ padH`) whose remainder (bottom, right) holds the normalised
+   * value of 0.
    */
   fill(image: RgbImage, region: PixelRect, out: { width: number; height: number; padW: number; padH: number }, mean: readonly number[], std: readonly number[]): Float32Array {
-    const { padW, padH } = out;
-    const key = `${padH}x${padW}`;
-    let planes = this.buffers.get(key);
-    if (!planes) {
-      planes = new Float32Array(3 * padH * padW);
-      this.buffers.set(key, planes);
+    const plane = out.padW * out.padH;
+    if (this.buffer.length < 3 * plane) this.buffer = new Float32Array(3 * plane);
+    const planes = this.buffer.subarray(0, 3 * plane);
+    const m: Normalise = [mean[0] ?? 0, mean[1] ?? 0, mean[2] ?? 0];
+    const k: Normalise = [1 / (std[0] ?? 1), 1 / (std[1] ?? 1), 1 / (std[2] ?? 1)];
+    fillPadding(planes, out, [-m[0] * k[0], -m[1] * k[1], -m[2] * k[2]]);
+    if (out.width === region.width && out.height === region.height) {
+      copyPlanes(image, region, out.padW, planes, plane, m, k);
+      return planes;
     }
-    const plane = padH * padW;
-    const m0 = mean[0] ?? 0, m1 = mean[1] ?? 0, m2 = mean[2] ?? 0;
-    const k0 = 1 / (std[0] ?? 1), k1 = 1 / (std[1] ?? 1), k2 = 1 / (std[2] ?? 1);
-    planes.fill(-m0 * k0, 0, plane);
-    planes.fill(-m1 * k1, plane, 2 * plane);
-    planes.fill(-m2 * k2, 2 * plane, 3 * plane);
-    const identity = out.width === region.width && out.height === region.height;
-    (identity ? copyPlanes : resamplePlanes)(image, region, out, planes, plane, [m0, m1, m2], [k0, k1, k2]);
+    if (!fits(this.xs, region.left, region.width, out.width)) this.xs = axisTable(region.left, region.width, out.width);
+    if (!fits(this.ys, region.top, region.height, out.height)) this.ys = axisTable(region.top, region.height, out.height);
+    resamplePlanes(image, this.xs, this.ys, out.padW, planes, plane, m, k);
     return planes;
   }
 }

@@ -90,7 +90,7 @@ export interface TestStack {
 export async function openTestStack(dataDir: string, clock = new ManualClock(Date.UTC(2026, 2, 1, 12)), overrides: Omit<ConfigInput, 'dataDir'> = {}): Promise<TestStack> {
   const config = testConfig(dataDir, overrides);
   const db = openCatalog(join(dataDir, 'catalog.db'));
-  const security = createSecurityStack({ config, db, logger: silentLogger(), clock, ffmpegPath: '/usr/bin/ffmpeg' });
+  const security = createSecurityStack({ config, db, logger: silentLogger(), clock });
   await security.start();
   return {
     db,

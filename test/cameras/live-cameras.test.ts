@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { CameraStatus } from '../../src/pipeline/camera-supervisor.js';
+import type { CameraStatus } from '../../src/shared/types.js';
 import type { DetectorSpec } from '../../src/vision/registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, tempDir } from '../access/security-fixtures.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { CAMERA_ID } from '../schema-parts.js';
-import type { Principal, Role } from '../../shared/types.js';
+import type { CameraStatus, Principal, Role } from '../../shared/types.js';
 import { principalOf } from '../auth.js';
 
 /** A camera as the API shows it; the service validates bodies against the camera configuration schema. */
@@ -17,29 +17,13 @@ export interface CameraApiView {
   origin: 'config' | 'api';
 }
 
-export interface CameraStatusView {
-  id: string;
-  state: string;
-  inputFps: number;
-  analysedFps: number;
-  outputFps: number;
-  droppedFrames: number;
-  failClosedFrames: number;
-  reconnects: number;
-  lastError: string | null;
-  lastErrorAt: number | null;
-  width: number | null;
-  height: number | null;
-  segments: number;
-}
-
 /** What the camera routes need; implemented by the camera service, wired in app.ts. */
 export interface CamerasApiService {
   list(): CameraApiView[];
   get(id: string): CameraApiView;
   put(principal: Principal, input: unknown, mode: 'create' | 'replace'): Promise<CameraApiView>;
   remove(principal: Principal, id: string): Promise<void>;
-  status(id: string): CameraStatusView;
+  status(id: string): CameraStatus;
   previews: { last(id: string): Buffer | undefined; subscribe(id: string, listener: (jpeg: Buffer) => void): () => void };
 }
 

@@ -1,28 +1,15 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { CAMERA_ID } from '../schema-parts.js';
-import type { Principal } from '../../shared/types.js';
+import type { Principal, UploadJob } from '../../shared/types.js';
 import { GatewayError } from '../../shared/errors.js';
 import { principalOf } from '../auth.js';
-
-export interface UploadJobView {
-  id: string;
-  camera: string;
-  state: 'queued' | 'running' | 'done' | 'failed';
-  bytes: number;
-  framesDone: number;
-  framesExpected: number | null;
-  error: string | null;
-  segmentId: string | null;
-  createdAt: number;
-  finishedAt: number | null;
-}
 
 /** What the upload routes need; implemented by the camera module's upload service, wired in app.ts. */
 export interface UploadsApiService {
   readonly maxBytes: number;
-  accept(principal: Principal, cameraId: string, body: Readable, declaredBytes: number | undefined): Promise<UploadJobView>;
-  job(id: string): UploadJobView;
+  accept(principal: Principal, cameraId: string, body: Readable, declaredBytes: number | undefined): Promise<UploadJob>;
+  job(id: string): UploadJob;
 }
 
 const jobSchema = {
@@ -37,7 +24,7 @@ const jobSchema = {
   },
 } as const;
 
-function view(job: UploadJobView) {
+function view(job: UploadJob) {
   return {
     ...job,
     progress: job.state === 'done' ? 1 : job.framesExpected ? Math.min(1, job.framesDone / job.framesExpected) : null,

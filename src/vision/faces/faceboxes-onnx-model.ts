@@ -13,6 +13,8 @@ const SIZE_SCALE = 0.2;
 const NMS_IOU = 0.3;
 const MAX_FACES = 200;
 const MIN_CANDIDATE_SCORE = 0.05;
+/** Input sizes whose anchors are kept: a long upload job of many sizes must not accumulate them. */
+const ANCHOR_SIZES_KEPT = 4;
 
 /**
  * Anchors of one feature-map level: per cell, groups of square anchors of one size, each densified into a grid of
@@ -76,6 +78,7 @@ function roundUp(value: number, multiple: number): number {
  * decoding and non-maximum suppression run here. Same faces as the TF.js graph at a fraction of its cost.
  */
 export class FaceBoxesOnnxModel {
+  /** Anchors per padded input size, the most recent few (live: one size; thorough: two passes per image size). */
   private readonly anchors = new Map<string, Float32Array>();
   private readonly planar = new PlanarInput();
 
@@ -138,6 +141,7 @@ export class FaceBoxesOnnxModel {
     let anchors = this.anchors.get(key);
     if (!anchors) {
       anchors = faceBoxesAnchors(padH, padW);
+      if (this.anchors.size >= ANCHOR_SIZES_KEPT) this.anchors.delete(this.anchors.keys().next().value as string);
       this.anchors.set(key, anchors);
     }
     return anchors;

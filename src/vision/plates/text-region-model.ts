@@ -22,6 +22,8 @@ export interface TextRegion extends Box {
  */
 export class TextRegionModel {
   private readonly planar = new PlanarInput();
+  /** Component labels, reused (grow-only) from call to call. */
+  private labels = new Int32Array(0);
 
   private constructor(private readonly session: ort.InferenceSession) {}
 
@@ -42,7 +44,8 @@ export class TextRegionModel {
     const map = output[this.session.outputNames[0] ?? '']?.data as Float32Array;
     const sx = region.width / netW;
     const sy = region.height / netH;
-    return componentsOf(map, netW, netH, minScore).map((r) => ({ x: region.left + r.x * sx, y: region.top + r.y * sy, w: r.w * sx, h: r.h * sy, score: r.score }));
+    if (this.labels.length < netW * netH) this.labels = new Int32Array(netW * netH);
+    return componentsOf(map, netW, netH, minScore, this.labels).map((r) => ({ x: region.left + r.x * sx, y: region.top + r.y * sy, w: r.w * sx, h: r.h * sy, score: r.score }));
   }
 
   async dispose(): Promise<void> {
@@ -55,9 +58,12 @@ function unclip(region: TextRegion): TextRegion {
   return { ...region, x: region.x - grow, y: region.y - grow, w: region.w + 2 * grow, h: region.h + 2 * grow };
 }
 
-/** 8-connected components of map > threshold, as bounding boxes with their mean probability. */
-export function componentsOf(map: Float32Array, width: number, height: number, minScore: number): TextRegion[] {
-  const labels = new Int32Array(width * height);
+/**
+ * 8-connected components of map > threshold, as bounding boxes with their mean probability. `labels` is scratch
+ * space of at least width × height entries (cleared here).
+ */
+export function componentsOf(map: Float32Array, width: number, height: number, minScore: number, labels = new Int32Array(width * height)): TextRegion[] {
+  labels.fill(0, 0, width * height);
   const stack: number[] = [];
   const regions: TextRegion[] = [];
   let next = 0;
