@@ -14,7 +14,12 @@ import { mediaTools } from '../src/media/media-tools.js';
 import { createFileRedactor, type FileLoopSettings } from '../src/pipeline/file-redactor.js';
 import { redactRegion, type YuvFrame } from '../src/redact/region-ops.js';
 import { createLogger } from '../src/shared/logger.js';
+import { relaunchWithMallocTunables } from '../src/shared/malloc-tunables.js';
 import type { DetectorSpec } from '../src/vision/registry.js';
+
+// Measures the gateway as `privacy-gateway redact` runs it: with the detector's malloc settings.
+const relaunched = relaunchWithMallocTunables();
+if (relaunched) process.exit(await relaunched);
 
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, seconds: { type: 'string', default: '10' } } });
 const seconds = Number(values.seconds);

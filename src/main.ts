@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { describeError } from './shared/errors.js';
 import { processIo, type CommandIo } from './cli/common.js';
+import { relaunchWithMallocTunables } from './shared/malloc-tunables.js';
 
 type CommandRunner = (argv: string[], io: CommandIo) => Promise<number>;
 
@@ -45,8 +46,13 @@ export async function runCli(argv: string[], io: CommandIo = processIo): Promise
 
 const entryPath = process.argv[1];
 const isEntry = entryPath !== undefined && import.meta.url === pathToFileURL(realpathSync(entryPath)).href;
+/** Commands that detect in this process (offline files): they run with the detector's malloc settings. */
+const DETECTING_COMMANDS = new Set(['redact', 'eval']);
+
 if (isEntry) {
-  runCli(process.argv.slice(2)).then(
+  const argv = process.argv.slice(2);
+  const relaunched = DETECTING_COMMANDS.has(argv[0] ?? '') ? relaunchWithMallocTunables() : null;
+  (relaunched ?? runCli(argv)).then(
     (code) => {
       process.exitCode = code;
     },

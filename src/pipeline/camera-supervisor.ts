@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import { withMallocTunables } from '../shared/malloc-tunables.js';
 import type { CameraState, CameraStatus } from '../shared/types.js';
 import type { CameraCounters, CameraMessage, CameraRuntimeSpec, FinishedSegment, SupervisorMessage } from './camera-protocol.js';
 import { nextAttempt, reconnectDelayMs, type BackoffPolicy } from './reconnect-backoff.js';
@@ -101,7 +102,9 @@ export class CameraSupervisor {
     this.startedAt = clock.now();
     this.lastReportAt = clock.now();
     this.last = ZERO;
-    const child = fork(entry.module, [], { execArgv: entry.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The camera process runs the detector: it starts with the detector's malloc settings.
+    const env = withMallocTunables(process.env);
+    const child = fork(entry.module, [], { execArgv: entry.execArgv, env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child = child;
     child.on('message', (message: CameraMessage) => this.onMessage(message));
     child.once('exit', (code, signal) => this.onExit(child, code, signal));

@@ -37,13 +37,13 @@ describe('model manifest', () => {
 
   it('rejects a model file whose bytes were altered, naming the file', async () => {
     const dir = await modelsCopy(['ppocr-v4-det']);
-    const file = path.join(dir, 'ch_PP-OCRv4_det_infer.onnx');
+    const file = path.join(dir, 'ppocr-v4-det-folded.onnx');
     const bytes = await readFile(file);
     bytes[1000] = (bytes[1000] ?? 0) ^ 0xff;
     await writeFile(file, bytes);
     await expect(loadVerifiedModel(dir, 'ppocr-v4-det')).rejects.toMatchObject({
       code: 'PGW_ERR_MODEL_INTEGRITY',
-      context: { file: 'ch_PP-OCRv4_det_infer.onnx' },
+      context: { file: 'ppocr-v4-det-folded.onnx' },
     });
   });
 
