@@ -1,7 +1,7 @@
 import { clipBox, containment } from '../box-ops.js';
 import type { Box, Detection, RgbImage } from '../detector.js';
 import { clampCrop } from '../rgb-image.js';
-import { plateShaped, type TextRegionModel } from './text-region-model.js';
+import { joinedLines, plateShaped, type TextRegionModel } from './text-region-model.js';
 
 export interface PlateShape {
   /** Width / height of a plate's character line (single-line EU plates ≈ 4–7, two-line and square plates ≈ 1–2). */
@@ -43,7 +43,7 @@ async function textPass(text: TextRegionModel, image: RgbImage, crop: Box, scale
   const regions = await text.run(image, clampCrop(image, crop), scale, shape.minScore);
   const maxHeight = shape.maxHeightShare * image.height;
   // minHeight is in pixels at the pass's scale; regions come back in image pixels.
-  return plateShaped(regions, shape.minAspect, shape.maxAspect, shape.minHeight / scale).filter((plate) => plate.h <= maxHeight);
+  return plateShaped([...regions, ...joinedLines(regions)], shape.minAspect, shape.maxAspect, shape.minHeight / scale).filter((plate) => plate.h <= maxHeight);
 }
 
 function inPlateContext(plate: Detection, vehicles: readonly Detection[], outsideMinScore: number | null): boolean {

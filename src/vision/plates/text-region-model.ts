@@ -100,6 +100,50 @@ export function componentsOf(map: Float32Array, width: number, height: number, m
   return regions;
 }
 
+/** Fragments of one text line: heights within this ratio, overlapping vertically by this share of the smaller. */
+const LINE_HEIGHT_RATIO = 1.5;
+const LINE_OVERLAP = 0.6;
+/** Largest horizontal gap between fragments of one line, in line heights (a plate's spaces and dashes). */
+const LINE_GAP = 1;
+
+function sameLine(a: TextRegion, b: TextRegion): boolean {
+  const low = Math.min(a.h, b.h);
+  const high = Math.max(a.h, b.h);
+  if (high > low * LINE_HEIGHT_RATIO) return false;
+  const overlap = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+  const gap = Math.max(a.x, b.x) - Math.min(a.x + a.w, b.x + b.w);
+  return overlap >= LINE_OVERLAP * low && gap <= LINE_GAP * high;
+}
+
+/**
+ * Text lines the detector returned in pieces: a plate like "B 10 SIT" can come back as three regions, and
+ * pieces narrower than a plate fail the plate shape on their own. Returns one region per group of two or more
+ * fragments (bounding box, area-weighted score); the fragments themselves stay candidates too.
+ */
+export function joinedLines(regions: readonly TextRegion[]): TextRegion[] {
+  const parent = regions.map((_, i) => i);
+  const root = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i] as number] as number;
+    return i;
+  };
+  for (let i = 0; i < regions.length; i++) {
+    for (let j = i + 1; j < regions.length; j++) {
+      if (sameLine(regions[i] as TextRegion, regions[j] as TextRegion)) parent[root(j)] = root(i);
+    }
+  }
+  const groups = new Map<number, TextRegion[]>();
+  regions.forEach((region, i) => groups.set(root(i), [...(groups.get(root(i)) ?? []), region]));
+  return [...groups.values()].filter((group) => group.length > 1).map((group) => {
+    const x0 = Math.min(...group.map((r) => r.x));
+    const y0 = Math.min(...group.map((r) => r.y));
+    const x1 = Math.max(...group.map((r) => r.x + r.w));
+    const y1 = Math.max(...group.map((r) => r.y + r.h));
+    const area = group.reduce((sum, r) => sum + r.w * r.h, 0);
+    const score = group.reduce((sum, r) => sum + r.score * r.w * r.h, 0) / area;
+    return { x: x0, y: y0, w: x1 - x0, h: y1 - y0, score };
+  });
+}
+
 /** Plate-shaped text regions become plate detections (tight; the caller pads them to the plate frame). */
 export function plateShaped(regions: readonly TextRegion[], minAspect: number, maxAspect: number, minHeight: number): Detection[] {
   return regions

@@ -32,7 +32,7 @@ export const THOROUGH_PROFILE: ProfileSpec = {
   headFallback: { minScore: 0.4, widthShare: 0.5, heightPerWidth: 1.2, score: 0.5 },
   plates: {
     wholeImageLongSide: 1280,
-    vehicles: { maxVehicles: 8, minScore: 0.3, targetWidth: 480, maxUpscale: 3, bandTop: 0.3 },
+    vehicles: { maxVehicles: 8, minScore: 0.3, targetWidth: 640, maxUpscale: 4, bandTop: 0.3 },
     shape: PLATE_SHAPE,
     outsideVehicleMinScore: 0.9,
   },
