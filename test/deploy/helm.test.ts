@@ -125,7 +125,7 @@ describe.runIf(checkWithTool(helmWorks))('Helm chart rendered by helm', () => {
   it('sizes CPU, memory and the data volume per camera', () => {
     const { manifests } = helmTemplate('cameras=3');
     const resources = podOf(find(manifests, 'Deployment')).containers[0]!.resources;
-    expect(resources).toEqual({ requests: { cpu: '3250m', memory: '2056Mi' }, limits: { memory: '2056Mi' } });
+    expect(resources).toEqual({ requests: { cpu: '3250m', memory: '2560Mi' }, limits: { memory: '2560Mi' } });
     const storage = (claim: IPersistentVolumeClaim) => claim.spec!.resources!.requests!.storage;
     expect(storage(find(manifests, 'PersistentVolumeClaim'))).toBe('550Gi');
     expect(storage(find(helmTemplate('cameras=3', 'persistence.size=2Ti').manifests, 'PersistentVolumeClaim'))).toBe('2Ti');
