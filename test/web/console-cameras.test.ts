@@ -81,7 +81,9 @@ describe('operator console: cameras in headless Chromium', () => {
 
     const alt = 'Redacted live preview of camera gate-1';
     await page.getByText('Live, redacted.').waitFor({ timeout: 30_000 });
-    await page.waitForFunction(`document.querySelector('img[alt="${alt}"]')?.naturalWidth > 0`);
+    // Polled from here: waitForFunction polls with eval inside the page, which the console's CSP (rightly) refuses.
+    const previewWidth = (): Promise<number> => page.evaluate<number>(`document.querySelector('img[alt="${alt}"]')?.naturalWidth ?? 0`);
+    await expect.poll(previewWidth, { timeout: 30_000, interval: 250 }).toBeGreaterThan(0);
     const masked = await page.evaluate<number>(lumaScript(alt, [0.1, 0.1, 0.3, 0.3]));
     const open = await page.evaluate<number>(lumaScript(alt, [0.6, 0.6, 0.3, 0.3]));
     expect(masked).toBeLessThan(20);
