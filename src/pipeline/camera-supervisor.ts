@@ -78,9 +78,12 @@ export class CameraSupervisor {
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      // 'exit' can come before the last messages are read: the final segment is reported just before the
+      // process ends, and its sidecar must not miss the publisher's last flush. The channel closes after them.
+      const drained = child.connected ? new Promise<void>((resolve) => child.once('disconnect', () => resolve())) : Promise.resolve();
       if (child.connected) child.send({ type: 'stop' } satisfies SupervisorMessage);
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
+      await Promise.all([exited, drained]);
       clearTimeout(timer);
     }
     this.setState('stopped');
