@@ -51,6 +51,23 @@ function fits(table: AxisTable | undefined, start: number, length: number, out: 
 
 type Normalise = readonly [number, number, number];
 
+/** A network's per-channel input normalisation `(value − mean) / std`, prepared once per model. */
+export interface Normalisation {
+  readonly mean: Normalise;
+  /** 1 / std. */
+  readonly scale: Normalise;
+  /** The normalised value of 0, written into the padding. */
+  readonly zero: Normalise;
+}
+
+export function normalisation(mean: readonly [number, number, number], std: readonly [number, number, number]): Normalisation {
+  const scale: Normalise = [1 / std[0], 1 / std[1], 1 / std[2]];
+  return { mean, scale, zero: [-mean[0] * scale[0], -mean[1] * scale[1], -mean[2] * scale[2]] };
+}
+
+/** Raw 0–255 pixel values. */
+export const RAW_PIXELS = normalisation([0, 0, 0], [1, 1, 1]);
+
 /** `region` copied as normalised planes (no resampling). */
 function copyPlanes(image: RgbImage, region: PixelRect, padW: number, planes: Float32Array, plane: number, mean: Normalise, scale: Normalise): void {
   const { data } = image;
@@ -121,24 +138,21 @@ export class PlanarInput {
   private ys: AxisTable | undefined;
 
   /**
-   * `region` of `image` resized to `out.width × out.height`, as planes `(value − mean[c]) / std[c]` of a
-   * `padW × padH` canvas (`width ≤ padW`, `height ≤ padH`) whose remainder (bottom, right) holds the normalised
-   * value of 0.
+   * `region` of `image` resized to `out.width × out.height`, as planes normalised by `norm` on a `padW × padH`
+   * canvas (`width ≤ padW`, `height ≤ padH`) whose remainder (bottom, right) holds the normalised value of 0.
    */
-  fill(image: RgbImage, region: PixelRect, out: { width: number; height: number; padW: number; padH: number }, mean: readonly number[], std: readonly number[]): Float32Array {
+  fill(image: RgbImage, region: PixelRect, out: { width: number; height: number; padW: number; padH: number }, norm: Normalisation): Float32Array {
     const plane = out.padW * out.padH;
     if (this.buffer.length < 3 * plane) this.buffer = new Float32Array(3 * plane);
     const planes = this.buffer.subarray(0, 3 * plane);
-    const m: Normalise = [mean[0] ?? 0, mean[1] ?? 0, mean[2] ?? 0];
-    const k: Normalise = [1 / (std[0] ?? 1), 1 / (std[1] ?? 1), 1 / (std[2] ?? 1)];
-    fillPadding(planes, out, [-m[0] * k[0], -m[1] * k[1], -m[2] * k[2]]);
+    fillPadding(planes, out, norm.zero);
     if (out.width === region.width && out.height === region.height) {
-      copyPlanes(image, region, out.padW, planes, plane, m, k);
+      copyPlanes(image, region, out.padW, planes, plane, norm.mean, norm.scale);
       return planes;
     }
     if (!fits(this.xs, region.left, region.width, out.width)) this.xs = axisTable(region.left, region.width, out.width);
     if (!fits(this.ys, region.top, region.height, out.height)) this.ys = axisTable(region.top, region.height, out.height);
-    resamplePlanes(image, this.xs, this.ys, out.padW, planes, plane, m, k);
+    resamplePlanes(image, this.xs, this.ys, out.padW, planes, plane, norm.mean, norm.scale);
     return planes;
   }
 }

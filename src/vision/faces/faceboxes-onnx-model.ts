@@ -1,7 +1,7 @@
 import { nonMaxSuppression } from '../box-ops.js';
 import type { Detection, RgbImage } from '../detector.js';
 import type { VerifiedModel } from '../models/model-manifest.js';
-import { PlanarInput, wholeImage } from '../rgb-image.js';
+import { PlanarInput, RAW_PIXELS, wholeImage } from '../rgb-image.js';
 import { loadOnnxSession, ort, type OnnxSettings } from '../runtime/onnx-runtime.js';
 
 /** The network's input is padded (bottom, right) to a multiple of its coarsest stride, as the original graph does. */
@@ -96,7 +96,7 @@ export class FaceBoxesOnnxModel {
     const netW = Math.max(1, Math.round(width * scale));
     const padH = roundUp(netH, PAD_MULTIPLE);
     const padW = roundUp(netW, PAD_MULTIPLE);
-    const data = this.planar.fill(input, wholeImage(input), { width: netW, height: netH, padW, padH }, [0, 0, 0], [1, 1, 1]);
+    const data = this.planar.fill(input, wholeImage(input), { width: netW, height: netH, padW, padH }, RAW_PIXELS);
     const output = await this.session.run({ image: new ort.Tensor('float32', data, [1, 3, padH, padW]) });
     const scores = output.scores?.data as Float32Array;
     const encodings = output.boxes?.data as Float32Array;

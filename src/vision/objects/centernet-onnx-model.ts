@@ -1,6 +1,6 @@
 import type { Detection, ObjectClass, RgbImage } from '../detector.js';
 import type { VerifiedModel } from '../models/model-manifest.js';
-import { PlanarInput, wholeImage, type PixelRect } from '../rgb-image.js';
+import { PlanarInput, RAW_PIXELS, wholeImage, type PixelRect } from '../rgb-image.js';
 import { loadOnnxSession, ort, type OnnxSettings } from '../runtime/onnx-runtime.js';
 
 const INPUT_SIDE = 512;
@@ -45,7 +45,7 @@ export class CenterNetOnnxModel {
 
   /** People and vehicles in `region` of `image` (whole image by default), in `image` pixels, best first. */
   async run(image: RgbImage, minScore: number, region: PixelRect = wholeImage(image)): Promise<Detection[]> {
-    const data = this.planar.fill(image, region, { width: INPUT_SIDE, height: INPUT_SIDE, padW: INPUT_SIDE, padH: INPUT_SIDE }, [0, 0, 0], [1, 1, 1]);
+    const data = this.planar.fill(image, region, { width: INPUT_SIDE, height: INPUT_SIDE, padW: INPUT_SIDE, padH: INPUT_SIDE }, RAW_PIXELS);
     const output = await this.session.run({ image: new ort.Tensor('float32', data, [1, 3, INPUT_SIDE, INPUT_SIDE]) });
     const heat = output.heatmap?.data as Float32Array;
     const sizes = output.sizes?.data as Float32Array;

@@ -1,10 +1,10 @@
 import type { Box, Detection, RgbImage } from '../detector.js';
 import type { VerifiedModel } from '../models/model-manifest.js';
-import { PlanarInput, type PixelRect } from '../rgb-image.js';
+import { normalisation, PlanarInput, type PixelRect } from '../rgb-image.js';
 import { loadOnnxSession, ort, type OnnxSettings } from '../runtime/onnx-runtime.js';
 
-const MEAN = [0.485 * 255, 0.456 * 255, 0.406 * 255];
-const STD = [0.229 * 255, 0.224 * 255, 0.225 * 255];
+/** ImageNet mean and standard deviation, as PaddleOCR normalises its inputs. */
+const IMAGENET = normalisation([0.485 * 255, 0.456 * 255, 0.406 * 255], [0.229 * 255, 0.224 * 255, 0.225 * 255]);
 /** DB post-processing constants from PaddleOCR's PP-OCRv4 detector defaults. */
 const PIXEL_THRESHOLD = 0.3;
 const MIN_REGION_PIXELS = 4;
@@ -38,7 +38,7 @@ export class TextRegionModel {
   async run(image: RgbImage, region: PixelRect, scale: number, minScore: number): Promise<TextRegion[]> {
     const netH = Math.max(32, Math.round((region.height * scale) / 32) * 32);
     const netW = Math.max(32, Math.round((region.width * scale) / 32) * 32);
-    const data = this.planar.fill(image, region, { width: netW, height: netH, padW: netW, padH: netH }, MEAN, STD);
+    const data = this.planar.fill(image, region, { width: netW, height: netH, padW: netW, padH: netH }, IMAGENET);
     const feeds = { [this.session.inputNames[0] ?? 'x']: new ort.Tensor('float32', data, [1, 3, netH, netW]) };
     const output = await this.session.run(feeds);
     const map = output[this.session.outputNames[0] ?? '']?.data as Float32Array;
@@ -132,7 +132,11 @@ export function joinedLines(regions: readonly TextRegion[]): TextRegion[] {
     }
   }
   const groups = new Map<number, TextRegion[]>();
-  regions.forEach((region, i) => groups.set(root(i), [...(groups.get(root(i)) ?? []), region]));
+  regions.forEach((region, i) => {
+    const group = groups.get(root(i));
+    if (group) group.push(region);
+    else groups.set(root(i), [region]);
+  });
   return [...groups.values()].filter((group) => group.length > 1).map((group) => {
     const x0 = Math.min(...group.map((r) => r.x));
     const y0 = Math.min(...group.map((r) => r.y));

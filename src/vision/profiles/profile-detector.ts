@@ -61,6 +61,16 @@ export function overlappingTiles(image: RgbImage): PixelRect[] {
 }
 
 const EDGE_MARGIN = 2;
+const TILE_DUPLICATE_IOU = 0.5;
+
+/**
+ * One box per object from whole-image and tile detections: duplicates of the same class are suppressed, while a
+ * person and the vehicle they stand in front of (or ride) both stay.
+ */
+export function mergeTileObjects(found: readonly Detection[]): Detection[] {
+  const classes = [...new Set(found.map((box) => box.cls))];
+  return classes.flatMap((cls) => nonMaxSuppression(found.filter((box) => box.cls === cls), TILE_DUPLICATE_IOU, Number.POSITIVE_INFINITY));
+}
 
 function cutByInnerEdge(box: Box, tile: PixelRect, image: RgbImage): boolean {
   const right = tile.left + tile.width;
@@ -169,7 +179,7 @@ export class ProfileDetector implements Detector {
       // An object cut by a tile's inner edge is only part of one; the whole image or the next tile has all of it.
       found.push(...inTile.filter((box) => !cutByInnerEdge(box, tile, image)));
     }
-    return nonMaxSuppression(found, 0.5, Number.POSITIVE_INFINITY);
+    return mergeTileObjects(found);
   }
 
   private async findFaces(image: RgbImage, tensorOf: () => Tensor3D, objects: readonly Detection[]): Promise<Detection[]> {
