@@ -4,6 +4,8 @@
  * frames/s, output frames/s, fail-closed frames after the first segment (steady state), glass-to-segment
  * latency (segment visible in the spool minus the wall time of its first frame) and resident memory of the
  * camera's process tree (camera process + its ffmpeg children; the detector worker thread is inside the first).
+ * `testSourceCores` is the CPU the RTSP test server used to render and encode the patterns (cores, averaged):
+ * on a real site the cameras do that work, here it comes out of the same two cores as the gateway.
  *
  * usage: npx tsx scripts/live-bench.ts [--cameras 2] [--size 1280x720] [--seconds 45] [--segment 10] [--profile live|thorough|none]
  */
@@ -39,6 +41,14 @@ function treeRssMiB(pid: number): number {
   return table.filter(([p]) => within.has(p)).reduce((sum, [, , rss]) => sum + rss, 0) / 1024;
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
 function cameraPids(): number[] {
   const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args=']).toString().trim().split('\n');
   return rows.map((row) => row.trim().split(/\s+/, 3)).filter(([, ppid, args]) => Number(ppid) === process.pid && (args ?? '').includes('node')).map(([pid]) => Number(pid));
@@ -59,6 +69,8 @@ const cameras = new CameraService({
   audit: security.audit, registry: new Registry(), clock: systemClock, logger: silentLogger(),
 });
 cameras.start();
+const sourceCpuBefore = cpuSeconds(rtsp.pid);
+const benchStarted = performance.now();
 const samples: Record<string, { analysed: number[]; output: number[]; input: number[] }> = {};
 const rss: number[][] = [];
 for (let t = 0; t < seconds; t++) {
@@ -74,6 +86,7 @@ for (let t = 0; t < seconds; t++) {
   }
   if (t % 5 === 4) rss.push(cameraPids().map(treeRssMiB));
 }
+const sourceCores = (cpuSeconds(rtsp.pid) - sourceCpuBefore) / ((performance.now() - benchStarted) / 1000);
 const finalStatus = Array.from({ length: count }, (_v, i) => cameras.status(`cam${i}`));
 await cameras.stop();
 const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -94,7 +107,7 @@ const report = finalStatus.map((status) => {
   };
 });
 const rssPerCamera = rss.flat();
-console.log(JSON.stringify({ cameras: report, rssMiBPerCameraProcessTree: { max: Math.round(Math.max(...rssPerCamera)), mean: Math.round(mean(rssPerCamera)) }, loadavg: execFileSync('cat', ['/proc/loadavg']).toString().trim() }, null, 2));
+console.log(JSON.stringify({ cameras: report, rssMiBPerCameraProcessTree: { max: Math.round(Math.max(...rssPerCamera)), mean: Math.round(mean(rssPerCamera)) }, testSourceCores: +sourceCores.toFixed(2), loadavg: execFileSync('cat', ['/proc/loadavg']).toString().trim() }, null, 2));
 security.stop();
 db.close();
 await rtsp.close();

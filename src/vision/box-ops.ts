@@ -40,10 +40,12 @@ export interface Padding {
   readonly shiftUp: number;
   /** Minimum padded side in pixels, so tiny boxes still hide something recognisable around them. */
   readonly minSide: number;
+  /** Minimum padded width in multiples of the unpadded height (0: none), for boxes known to be part of a wider object. */
+  readonly minWidthPerHeight: number;
 }
 
 export function padBox<T extends Box>(box: T, padding: Padding): T {
-  const w = Math.max(box.w * padding.scaleW, padding.minSide);
+  const w = Math.max(box.w * padding.scaleW, box.h * padding.minWidthPerHeight, padding.minSide);
   const h = Math.max(box.h * padding.scaleH, padding.minSide);
   const cx = box.x + box.w / 2;
   const cy = box.y + box.h / 2 - padding.shiftUp * box.h;

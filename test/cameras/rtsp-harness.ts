@@ -38,6 +38,11 @@ export class RtspTestServer {
     return server;
   }
 
+  /** The server process (it encodes the test patterns: CPU that a real camera spends, not the gateway). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   url(mount: string): string {
     return `rtsp://127.0.0.1:${this.port}${mount}`;
   }

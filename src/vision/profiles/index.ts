@@ -6,9 +6,13 @@ export type ProfileName = 'live' | 'thorough';
 export const PROFILE_NAMES: readonly ProfileName[] = ['live', 'thorough'];
 
 /** Detector face boxes are tighter than a redaction needs (hair, ears, chin); measured on wider_face_street. */
-const FACE_PADDING = { scaleW: 1.5, scaleH: 1.6, shiftUp: 0.05, minSide: 0 };
-/** Text boxes stop at the characters; the plate frame around them is about 1.3× wider and 1.9× taller. */
-const PLATE_PADDING = { scaleW: 1.3, scaleH: 1.9, shiftUp: 0, minSide: 0 };
+const FACE_PADDING = { scaleW: 1.5, scaleH: 1.6, shiftUp: 0.05, minSide: 0, minWidthPerHeight: 0 };
+/**
+ * Text boxes stop at the characters; the plate frame around them is about 1.3× wider and 1.9× taller. A plate's
+ * character line spans at least about 4.5 character heights (EU plates about 6); a narrower text box is a plate
+ * whose faint or dirty characters the text map missed, so it is widened around its centre to that width.
+ */
+const PLATE_PADDING = { scaleW: 1.3, scaleH: 1.9, shiftUp: 0, minSide: 0, minWidthPerHeight: 4.5 };
 const PLATE_SHAPE = { minAspect: 1.7, maxAspect: 10, minHeight: 3, minScore: 0.6, maxHeightShare: 0.2 };
 
 /**
