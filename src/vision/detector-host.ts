@@ -16,7 +16,7 @@ export interface DetectorHostOptions {
   readonly spec: DetectorSpec;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** A detection taking longer than this is a stall: the worker is terminated and restarted. */
+  /** A detection taking longer than this is a stall: its frames fail closed and a new worker replaces the old one. */
   readonly detectTimeoutMs: number;
   /** Longest wait for the worker to load its models. */
   readonly initTimeoutMs: number;
@@ -37,6 +37,11 @@ export function withinRestartBudget(restartTimes: readonly number[], now: number
   return restartTimes.filter((time) => now - time < windowMs).length < maxRestarts;
 }
 
+/** Longest wait, at close, for the worker to finish its current detection and release its models. */
+const CLOSE_GRACE_MS = 10_000;
+/** Longest time a stalled worker, replaced already, is given to finish its detection and exit on its own. */
+const STALLED_GRACE_MS = 60_000;
+
 interface Pending {
   message: Extract<HostMessage, { type: 'detect' }>;
   resolve(outcome: DetectOutcome): void;
@@ -52,6 +57,31 @@ function spawnWorker(): Worker {
     return new Worker(bootstrap, { eval: true });
   }
   return new Worker(new URL('./detector-worker.js', self));
+}
+
+/**
+ * Asks a worker to finish what it is running, release its models and exit; terminates it after `graceMs`.
+ * Terminating a worker while ONNX Runtime is inside a run aborts the whole process (the run's completion throws
+ * into the torn-down thread), so a slow detection is let finish; only a worker that never returns is terminated.
+ */
+function retire(worker: Worker, graceMs: number, options: { background?: boolean } = {}): Promise<void> {
+  return new Promise((resolve) => {
+    if (worker.threadId < 0) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(() => void worker.terminate(), graceMs);
+    if (options.background) {
+      // Already replaced: the old worker finishes on its own time and must not hold the process open.
+      worker.unref();
+      timer.unref();
+    }
+    worker.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    worker.postMessage({ type: 'close' } satisfies HostMessage);
+  });
 }
 
 /**
@@ -119,7 +149,7 @@ export class DetectorHost {
     this.failQueued('unavailable');
     const worker = this.worker;
     this.worker = undefined;
-    if (worker) await worker.terminate();
+    if (worker) await retire(worker, CLOSE_GRACE_MS);
   }
 
   private launch(): Promise<void> {
@@ -186,7 +216,7 @@ export class DetectorHost {
     this.live = false;
     this.finishInFlight('stalled');
     this.worker = undefined;
-    if (worker) void worker.terminate();
+    if (worker) void retire(worker, STALLED_GRACE_MS, { background: true });
     this.restart();
   }
 
@@ -223,8 +253,9 @@ export class DetectorHost {
       () => this.pump(),
       (error: unknown) => {
         this.options.logger.error({ err: error }, 'detector worker failed to restart');
-        this.worker?.removeAllListeners();
-        void this.worker?.terminate();
+        const failed = this.worker;
+        failed?.removeAllListeners();
+        if (failed) void retire(failed, STALLED_GRACE_MS, { background: true });
         this.worker = undefined;
         this.restart();
       },

@@ -58,6 +58,8 @@ async function handle(message: HostMessage): Promise<void> {
   }
 }
 
+// One message at a time: `close` must not release the models while a detection is still running in them.
+let handled: Promise<void> = Promise.resolve();
 port.on('message', (message: HostMessage) => {
-  void handle(message);
+  handled = handled.then(() => handle(message));
 });
