@@ -4,10 +4,15 @@
  * frames/s, output frames/s, fail-closed frames after the first segment (steady state), glass-to-segment
  * latency (segment visible in the spool minus the wall time of its first frame) and resident memory of the
  * camera's process tree (camera process + its ffmpeg children; the detector worker thread is inside the first).
- * `testSourceCores` is the CPU the RTSP test server used to render and encode the patterns (cores, averaged):
- * on a real site the cameras do that work, here it comes out of the same two cores as the gateway.
+ * `testSourceCores` is the CPU the RTSP test server used (cores, averaged): with `--source pattern` it renders and
+ * encodes the patterns, work that on a real site the cameras do, here taken from the same two cores as the gateway.
  *
- * usage: npx tsx scripts/live-bench.ts [--cameras 2] [--size 1280x720] [--seconds 45] [--segment 10] [--profile live|thorough|none]
+ * Camera streams: `--source pattern` (default) has the server render and x264-encode GStreamer test patterns live,
+ * on the same cores as the gateway (a moving ball on black and static colour bars: cheap for the gateway to
+ * encode); `--source file` pre-encodes ffmpeg's busier testsrc2 at a camera-like 4 Mbit/s (keyframe each second,
+ * no B-frames) before the run, and the server only packetises it, as a real camera spares the gateway's box.
+ *
+ * usage: npx tsx scripts/live-bench.ts [--cameras 2] [--size 1280x720] [--seconds 45] [--segment 10] [--profile live|thorough|none] [--source file|pattern]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -24,7 +29,7 @@ import { systemClock } from '../src/shared/clock.js';
 import { silentLogger } from '../src/shared/logger.js';
 import { RtspTestServer, testPattern } from '../test/cameras/rtsp-harness.js';
 
-const { values } = parseArgs({ options: { cameras: { type: 'string', default: '2' }, size: { type: 'string', default: '1280x720' }, seconds: { type: 'string', default: '45' }, segment: { type: 'string', default: '10' }, profile: { type: 'string', default: 'live' } } });
+const { values } = parseArgs({ options: { cameras: { type: 'string', default: '2' }, size: { type: 'string', default: '1280x720' }, seconds: { type: 'string', default: '45' }, segment: { type: 'string', default: '10' }, profile: { type: 'string', default: 'live' }, source: { type: 'string', default: 'pattern' } } });
 const count = Number(values.cameras);
 const [width, height] = (values.size ?? '1280x720').split('x').map(Number) as [number, number];
 const seconds = Number(values.seconds);
@@ -54,7 +59,16 @@ function cameraPids(): number[] {
   return rows.map((row) => row.trim().split(/\s+/, 3)).filter(([, ppid, args]) => Number(ppid) === process.pid && (args ?? '').includes('node')).map(([pid]) => Number(pid));
 }
 
-const mounts = Object.fromEntries(Array.from({ length: count }, (_v, i) => [`/cam${i}`, testPattern(width, height, i % 2 === 0 ? 'ball' : 'smpte')]));
+/** A camera-like H.264 file long enough for the run, served as it is. */
+function cameraFile(dir: string): string {
+  const file = join(dir, `camera-${width}x${height}.mp4`);
+  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=25`, '-t', String(seconds + 20), '-c:v', 'libx264', '-preset', 'veryfast', '-b:v', '4M', '-maxrate', '4M', '-bufsize', '4M', '-g', '25', '-bf', '0', '-pix_fmt', 'yuv420p', file]);
+  return `filesrc location=${file} ! qtdemux ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=1`;
+}
+
+const sourceDir = mkdtempSync(join(tmpdir(), 'pgw-bench-source-'));
+const fileSource = values.source === 'file' ? cameraFile(sourceDir) : undefined;
+const mounts = Object.fromEntries(Array.from({ length: count }, (_v, i) => [`/cam${i}`, fileSource ?? testPattern(width, height, i % 2 === 0 ? 'ball' : 'smpte')]));
 const rtsp = await RtspTestServer.start(mounts);
 const dataDir = mkdtempSync(join(tmpdir(), 'pgw-bench-'));
 const config = configSchema.parse({
@@ -107,8 +121,9 @@ const report = finalStatus.map((status) => {
   };
 });
 const rssPerCamera = rss.flat();
-console.log(JSON.stringify({ cameras: report, rssMiBPerCameraProcessTree: { max: Math.round(Math.max(...rssPerCamera)), mean: Math.round(mean(rssPerCamera)) }, testSourceCores: +sourceCores.toFixed(2), loadavg: execFileSync('cat', ['/proc/loadavg']).toString().trim() }, null, 2));
+console.log(JSON.stringify({ cameras: report, rssMiBPerCameraProcessTree: { max: Math.round(Math.max(...rssPerCamera)), mean: Math.round(mean(rssPerCamera)) }, source: values.source, testSourceCores: +sourceCores.toFixed(2), loadavg: execFileSync('cat', ['/proc/loadavg']).toString().trim() }, null, 2));
 security.stop();
 db.close();
 await rtsp.close();
 rmSync(dataDir, { recursive: true, force: true });
+rmSync(sourceDir, { recursive: true, force: true });
