@@ -107,7 +107,10 @@ export class CameraSupervisor {
     this.last = ZERO;
     // The camera process runs the detector: it starts with the detector's malloc settings.
     const env = withMallocTunables(process.env);
-    const child = fork(entry.module, [], { execArgv: entry.execArgv, env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // Own process group: a terminal's Ctrl-C reaches only the gateway, which then stops each camera in order
+    // (final segment encoded, sidecar written); in the terminal's group the camera and its ffmpeg children died
+    // with it mid-segment. A camera whose gateway is gone stops on its own (IPC disconnect).
+    const child = fork(entry.module, [], { execArgv: entry.execArgv, env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
     this.child = child;
     child.on('message', (message: CameraMessage) => this.onMessage(message));
     child.once('exit', (code, signal) => this.onExit(child, code, signal));

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -20,6 +21,16 @@ describe('live cameras over RTSP: steady streaming', () => {
   let preview: Buffer | undefined;
   let facesStatus: CameraStatus;
   let metrics: string;
+  let cameraProcesses: { pid: number; pgid: number }[];
+
+  /** Camera processes forked by this test process, with their process groups. */
+  function childCameras(): { pid: number; pgid: number }[] {
+    return execFileSync('ps', ['-eo', 'pid=,ppid=,pgid=,args='])
+      .toString().trim().split('\n')
+      .map((row) => row.trim().split(/\s+/, 4))
+      .filter(([, ppid, , args]) => Number(ppid) === process.pid && (args ?? '').includes('node'))
+      .map(([pid, , pgid]) => ({ pid: Number(pid), pgid: Number(pgid) }));
+  }
 
   beforeAll(async () => {
     rtsp = await RtspTestServer.start({ '/masked': WITH_AUDIO, '/voice': WITH_AUDIO, '/faces': testPattern(320, 240) });
@@ -30,6 +41,7 @@ describe('live cameras over RTSP: steady streaming', () => {
       { id: 'faces', source: rtsp.url('/faces'), profile: 'live' },
     ], { previewFps: 2, detectorFor: (camera) => (camera.profile === 'none' ? { kind: 'none' } : SCRIPTED) });
     await waitFor('three finished segments per camera', () => ['masked', 'voice', 'faces'].every((id) => segmentsOf(dir, id).length >= 3), 40_000);
+    cameraProcesses = childCameras();
     facesStatus = live.cameras.status('faces');
     metrics = await live.registry.metrics();
     preview = live.cameras.previews.last('masked');
@@ -65,6 +77,15 @@ describe('live cameras over RTSP: steady streaming', () => {
     const keys = live.outbox.filter((item) => item.group === 'masked').map((item) => item.kind);
     expect(keys.filter((kind) => kind === 'segment').length).toBe(segments.length);
     expect(keys.filter((kind) => kind === 'sidecar').length).toBe(segments.length);
+  });
+
+  it('runs each camera in its own process group, so a terminal Ctrl-C reaches the gateway alone and it stops them in order', () => {
+    expect(cameraProcesses).toHaveLength(3);
+    const ownGroup = Number(execFileSync('ps', ['-o', 'pgid=', '-p', String(process.pid)]).toString().trim());
+    for (const camera of cameraProcesses) {
+      expect(camera.pgid).toBe(camera.pid);
+      expect(camera.pgid).not.toBe(ownGroup);
+    }
   });
 
   it('blacks out the privacy mask on every frame of every segment (A6)', () => {
