@@ -27,6 +27,8 @@ export class Fmp4Cutter {
   private initDone = false;
   private fragments: Buffer[] = [];
   private startedAt: number | undefined;
+  /** Next cut on a fixed grid of targetMs from the first fragment (see onBox). */
+  private nextCutAt = 0;
   private sequence = 0;
 
   constructor(private readonly options: Fmp4CutterOptions) {}
@@ -70,8 +72,18 @@ export class Fmp4Cutter {
     }
     if (type === 'moof') {
       const now = this.options.now();
-      if (this.startedAt !== undefined && now - this.startedAt >= this.options.targetMs) this.emit(now);
-      this.startedAt ??= now;
+      if (this.startedAt === undefined) {
+        this.startedAt = now;
+        this.nextCutAt = now + this.options.targetMs;
+      } else if (now >= this.nextCutAt) {
+        // A fixed grid, not "targetMs since the last cut": cuts land on the first keyframe after each boundary, so
+        // originals stay in step with the redacted segments instead of drifting later by part of a keyframe
+        // interval each time, which made segments wait ever longer for the original covering their end.
+        // After a gap longer than a whole period the grid restarts at this cut.
+        this.nextCutAt += this.options.targetMs;
+        if (this.nextCutAt <= now) this.nextCutAt = now + this.options.targetMs;
+        this.emit(now);
+      }
     }
     this.fragments.push(box);
   }

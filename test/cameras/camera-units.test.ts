@@ -67,4 +67,25 @@ describe('fragmented MP4 cutter', () => {
     expect(frames).toBe(40);
     expect(originals.map((o) => o.sequence)).toEqual(originals.map((_o, i) => i));
   });
+
+  it('cuts on a fixed grid, so originals keep step with segments however keyframes jitter', () => {
+    const clip = makeClip(16);
+    // One fragment a second, alternately 40 ms late and early. Cutting "3 s after the last cut" would wait for a
+    // fourth fragment whenever three spanned 2.92 s, and fall a further second behind each time.
+    let fragment = -1;
+    const now = (): number => {
+      fragment += 1;
+      return fragment === 0 ? 0 : 1000 * fragment + (fragment % 2 === 1 ? 40 : -40);
+    };
+    const originals: CutOriginal[] = [];
+    const cutter = new Fmp4Cutter({ targetMs: 3000, now, onOriginal: (original) => originals.push(original) });
+    cutter.push(clip);
+    cutter.end();
+    const cuts = originals.slice(0, -1).map((original) => original.endMs);
+    expect(cuts).toHaveLength(5);
+    cuts.forEach((end, i) => {
+      expect(end - 3000 * (i + 1)).toBeGreaterThanOrEqual(0);
+      expect(end - 3000 * (i + 1)).toBeLessThanOrEqual(1040);
+    });
+  });
 });
