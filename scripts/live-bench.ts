@@ -46,12 +46,13 @@ function treeRssMiB(pid: number): number {
   return table.filter(([p]) => within.has(p)).reduce((sum, [, , rss]) => sum + rss, 0) / 1024;
 }
 
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+
 /** CPU seconds (user + system) a process has used so far. */
 function cpuSeconds(pid: number | undefined): number {
   if (pid === undefined) return 0;
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
 function cameraPids(): number[] {
@@ -66,8 +67,8 @@ function cameraFile(dir: string): string {
   return `filesrc location=${file} ! qtdemux ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=1`;
 }
 
-const sourceDir = mkdtempSync(join(tmpdir(), 'pgw-bench-source-'));
-const fileSource = values.source === 'file' ? cameraFile(sourceDir) : undefined;
+const sourceDir = values.source === 'file' ? mkdtempSync(join(tmpdir(), 'pgw-bench-source-')) : undefined;
+const fileSource = sourceDir === undefined ? undefined : cameraFile(sourceDir);
 const mounts = Object.fromEntries(Array.from({ length: count }, (_v, i) => [`/cam${i}`, fileSource ?? testPattern(width, height, i % 2 === 0 ? 'ball' : 'smpte')]));
 const rtsp = await RtspTestServer.start(mounts);
 const dataDir = mkdtempSync(join(tmpdir(), 'pgw-bench-'));
@@ -126,4 +127,4 @@ security.stop();
 db.close();
 await rtsp.close();
 rmSync(dataDir, { recursive: true, force: true });
-rmSync(sourceDir, { recursive: true, force: true });
+if (sourceDir !== undefined) rmSync(sourceDir, { recursive: true, force: true });
