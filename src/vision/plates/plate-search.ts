@@ -28,16 +28,28 @@ export interface PlateSearchSpec {
     readonly bandTop: number;
   } | null;
   readonly shape: PlateShape;
+  /** Rules that weigh text against the detected vehicles (signs and shop fronts are text too); null keeps all plate-shaped text. */
+  readonly vehicleContext: VehicleContextSpec | null;
+}
+
+export interface VehicleContextSpec {
+  /** Whole-image text outside every vehicle box is kept only at or above this score… */
+  readonly outsideMinScore: number;
+  /** …and only as wide as this many heights: a narrower line is a plate read in part only inside a vehicle. */
+  readonly outsideMinAspect: number;
   /**
-   * With vehicle detections available, whole-image text outside every vehicle box is kept only at or above this
-   * score (signs and shop fronts are text too); null keeps all plate-shaped text.
+   * Text in a vehicle is no taller than this share of the vehicle's width: a plate's characters are ≈ 0.05 of a
+   * car's width, lettering and body texture mapped as text are taller. Not applied to a vehicle cut by the
+   * image's side (its box is narrower than the vehicle).
    */
-  readonly outsideVehicleMinScore: number | null;
+  readonly maxHeightPerVehicleWidth: number;
 }
 
 /** Vehicles at or above this score give plate context; a text box belongs to one when mostly inside it. */
 const CONTEXT_VEHICLE_MIN_SCORE = 0.2;
 const CONTEXT_CONTAINMENT = 0.5;
+/** A vehicle box this close to the image's left or right side is taken to be cut by it. */
+const SIDE_MARGIN = 2;
 
 async function textPass(text: TextRegionModel, image: RgbImage, crop: Box, scale: number, shape: PlateShape): Promise<Detection[]> {
   const regions = await text.run(image, clampCrop(image, crop), scale, shape.minScore);
@@ -46,9 +58,22 @@ async function textPass(text: TextRegionModel, image: RgbImage, crop: Box, scale
   return plateShaped([...regions, ...joinedLines(regions)], shape.minAspect, shape.maxAspect, shape.minHeight / scale).filter((plate) => plate.h <= maxHeight);
 }
 
-function inPlateContext(plate: Detection, vehicles: readonly Detection[], outsideMinScore: number | null): boolean {
-  if (outsideMinScore === null || plate.score >= outsideMinScore) return true;
-  return vehicles.some((v) => v.cls === 'vehicle' && v.score >= CONTEXT_VEHICLE_MIN_SCORE && containment(plate, v) > CONTEXT_CONTAINMENT);
+/** The widest vehicle a text box lies mostly inside, if any. */
+function vehicleOf(plate: Box, vehicles: readonly Detection[]): Detection | undefined {
+  let widest: Detection | undefined;
+  for (const v of vehicles) {
+    if (v.cls !== 'vehicle' || v.score < CONTEXT_VEHICLE_MIN_SCORE || containment(plate, v) <= CONTEXT_CONTAINMENT) continue;
+    if (!widest || v.w > widest.w) widest = v;
+  }
+  return widest;
+}
+
+/** Whether plate-shaped text can be a plate, given the vehicles around it (see `VehicleContextSpec`). */
+function fitsVehicleContext(plate: Detection, wholeImagePass: boolean, vehicles: readonly Detection[], imageWidth: number, spec: VehicleContextSpec): boolean {
+  const vehicle = vehicleOf(plate, vehicles);
+  if (!vehicle) return !wholeImagePass || (plate.score >= spec.outsideMinScore && plate.w >= plate.h * spec.outsideMinAspect);
+  const cutBySide = vehicle.x <= SIDE_MARGIN || vehicle.x + vehicle.w >= imageWidth - SIDE_MARGIN;
+  return cutBySide || plate.h <= vehicle.w * spec.maxHeightPerVehicleWidth;
 }
 
 /** Plate-shaped text on the whole image and in vehicle bands, in `image` pixels, unpadded (tight on characters). */
@@ -58,7 +83,8 @@ export async function searchPlates(text: TextRegionModel, image: RgbImage, vehic
   if (spec.wholeImageLongSide > 0) {
     const scale = Math.min(1, spec.wholeImageLongSide / Math.max(width, height));
     const whole = await textPass(text, image, { x: 0, y: 0, w: width, h: height }, scale, spec.shape);
-    found.push(...whole.filter((plate) => inPlateContext(plate, vehicles, spec.outsideVehicleMinScore)));
+    const context = spec.vehicleContext;
+    found.push(...(context ? whole.filter((plate) => fitsVehicleContext(plate, true, vehicles, width, context)) : whole));
   }
   if (!spec.vehicles) return found;
   const band = spec.vehicles;
@@ -70,7 +96,9 @@ export async function searchPlates(text: TextRegionModel, image: RgbImage, vehic
     const crop = clipBox({ x: vehicle.x - vehicle.w * 0.05, y: vehicle.y + vehicle.h * band.bandTop, w: vehicle.w * 1.1, h: vehicle.h * (1.1 - band.bandTop) }, width, height);
     if (!crop) continue;
     const scale = Math.min(band.maxUpscale, Math.max(1, band.targetWidth / crop.w));
-    found.push(...(await textPass(text, image, crop, scale, spec.shape)));
+    const inBand = await textPass(text, image, crop, scale, spec.shape);
+    const context = spec.vehicleContext;
+    found.push(...(context ? inBand.filter((plate) => fitsVehicleContext(plate, false, vehicles, width, context)) : inBand));
   }
   return found;
 }
