@@ -4,13 +4,16 @@ import { describeError } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';
 import { FAULT_EXIT_CODE, type CameraMessage, type SupervisorMessage } from './camera-protocol.js';
 import { CameraRunner } from './camera-runner.js';
+import { ParentChannel } from './parent-channel.js';
 
 /**
  * Entry of a camera process (forked by the camera supervisor, one per camera): pixels of this camera never
  * enter the gateway's main process. Exits 0 after a requested stop, FAULT_EXIT_CODE after a fault.
  */
+const channel = new ParentChannel<CameraMessage>();
+
 function send(message: CameraMessage): void {
-  if (process.connected) process.send?.(message);
+  channel.send(message);
 }
 
 process.once('message', (first: SupervisorMessage) => {
@@ -25,12 +28,12 @@ process.once('message', (first: SupervisorMessage) => {
     (fault) => {
       if (fault) send({ type: 'fault', ...fault });
       process.exitCode = fault ? FAULT_EXIT_CODE : 0;
-      process.disconnect?.();
+      return channel.close();
     },
     (error: unknown) => {
       send({ type: 'fault', fault: 'start_failed', message: describeError(error) });
       process.exitCode = FAULT_EXIT_CODE;
-      process.disconnect?.();
+      return channel.close();
     },
   );
 });
