@@ -12,26 +12,22 @@ import { ParentChannel } from './parent-channel.js';
  */
 const channel = new ParentChannel<CameraMessage>();
 
-function send(message: CameraMessage): void {
-  channel.send(message);
-}
-
 process.once('message', (first: SupervisorMessage) => {
   if (first.type !== 'start') return;
   const logger = createLogger({ level: process.env.PGW_CAMERA_LOG_LEVEL ?? 'warn' }).child({ module: 'camera', camera: first.spec.camera.id });
-  const runner = new CameraRunner(first.spec, { tools: mediaTools(), clock: systemClock, logger, send });
+  const runner = new CameraRunner(first.spec, { tools: mediaTools(), clock: systemClock, logger, send: (message) => channel.send(message) });
   process.on('message', (message: SupervisorMessage) => {
     if (message.type === 'stop') runner.stop();
   });
   process.once('disconnect', () => runner.stop());
   runner.run().then(
     (fault) => {
-      if (fault) send({ type: 'fault', ...fault });
+      if (fault) channel.send({ type: 'fault', ...fault });
       process.exitCode = fault ? FAULT_EXIT_CODE : 0;
       return channel.close();
     },
     (error: unknown) => {
-      send({ type: 'fault', fault: 'start_failed', message: describeError(error) });
+      channel.send({ type: 'fault', fault: 'start_failed', message: describeError(error) });
       process.exitCode = FAULT_EXIT_CODE;
       return channel.close();
     },

@@ -79,12 +79,13 @@ function fitsVehicleContext(plate: Detection, wholeImagePass: boolean, vehicles:
 /** Plate-shaped text on the whole image and in vehicle bands, in `image` pixels, unpadded (tight on characters). */
 export async function searchPlates(text: TextRegionModel, image: RgbImage, vehicles: readonly Detection[], spec: PlateSearchSpec): Promise<Detection[]> {
   const { width, height } = image;
+  const context = spec.vehicleContext;
+  const inContext = (plates: Detection[], wholeImagePass: boolean): Detection[] =>
+    context ? plates.filter((plate) => fitsVehicleContext(plate, wholeImagePass, vehicles, width, context)) : plates;
   const found: Detection[] = [];
   if (spec.wholeImageLongSide > 0) {
     const scale = Math.min(1, spec.wholeImageLongSide / Math.max(width, height));
-    const whole = await textPass(text, image, { x: 0, y: 0, w: width, h: height }, scale, spec.shape);
-    const context = spec.vehicleContext;
-    found.push(...(context ? whole.filter((plate) => fitsVehicleContext(plate, true, vehicles, width, context)) : whole));
+    found.push(...inContext(await textPass(text, image, { x: 0, y: 0, w: width, h: height }, scale, spec.shape), true));
   }
   if (!spec.vehicles) return found;
   const band = spec.vehicles;
@@ -96,9 +97,7 @@ export async function searchPlates(text: TextRegionModel, image: RgbImage, vehic
     const crop = clipBox({ x: vehicle.x - vehicle.w * 0.05, y: vehicle.y + vehicle.h * band.bandTop, w: vehicle.w * 1.1, h: vehicle.h * (1.1 - band.bandTop) }, width, height);
     if (!crop) continue;
     const scale = Math.min(band.maxUpscale, Math.max(1, band.targetWidth / crop.w));
-    const inBand = await textPass(text, image, crop, scale, spec.shape);
-    const context = spec.vehicleContext;
-    found.push(...(context ? inBand.filter((plate) => fitsVehicleContext(plate, false, vehicles, width, context)) : inBand));
+    found.push(...inContext(await textPass(text, image, crop, scale, spec.shape), false));
   }
   return found;
 }
