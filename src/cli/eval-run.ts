@@ -1,6 +1,6 @@
 import { aggregate, scoreImage, type ImageScore, type SetScore } from './eval-scoring.js';
 import type { EvalSet } from './eval-sets.js';
-import type { Box } from '../vision/detector.js';
+import { redactedDetectionClasses, type Box } from '../vision/detector.js';
 
 /** A redacted region as the redaction report gives it, in source-image pixels. */
 export interface EvalRegion extends Box {
@@ -15,10 +15,13 @@ export interface EvalRegion extends Box {
 export type RegionSource = (imagePath: string) => Promise<{ regions: EvalRegion[]; detectMs: number; detectCpuMs?: number }>;
 
 /**
- * Region classes that redact a labelled class: a head box hides the face inside it. A fail-closed whole frame
- * (detector failure) is deliberately not counted, so a failing detector can never look like a good one.
+ * Region classes that redact a labelled class, as the redaction path decides it (a head box hides the face inside
+ * it). A fail-closed whole frame (detector failure) is deliberately not counted, so a failing detector can never
+ * look like a good one.
  */
-const REDACTS: Readonly<Record<string, readonly string[]>> = { face: ['face', 'head'], plate: ['plate'] };
+function redactingClasses(labelled: string): ReadonlySet<string> {
+  return labelled === 'face' || labelled === 'plate' ? redactedDetectionClasses([labelled]) : new Set([labelled]);
+}
 
 export interface SetResult {
   readonly set: string;
@@ -38,8 +41,8 @@ export async function evaluateSet(set: EvalSet, source: RegionSource, onImage?: 
     totalMs += detectMs;
     totalCpuMs = detectCpuMs === undefined || totalCpuMs === null ? null : totalCpuMs + detectCpuMs;
     for (const [cls, scores] of perClass) {
-      const redacting = REDACTS[cls] ?? [cls];
-      const own = regions.filter((r) => redacting.includes(r.class));
+      const redacting = redactingClasses(cls);
+      const own = regions.filter((r) => redacting.has(r.class));
       scores.push(scoreImage(image.boxes.filter((b) => b.cls === cls), own, image.width, image.height));
     }
     onImage?.(index + 1, set.images.length);

@@ -1,6 +1,6 @@
 import type { FramePool } from '../media/frame-pool.js';
 import type { FrameSize } from '../media/ffmpeg-args.js';
-import type { Detection, ObjectClass } from '../vision/detector.js';
+import { redactedDetectionClasses, type Detection, type ObjectClass } from '../vision/detector.js';
 import type { DetectOutcome, DetectorHost } from '../vision/detector-host.js';
 import { frameTimeMs, isScheduledForAnalysis } from './analysis-schedule.js';
 
@@ -41,10 +41,12 @@ export class AnalysisStage {
   private ended = false;
   private readonly scaleX: number;
   private readonly scaleY: number;
+  private readonly redacted: ReadonlySet<ObjectClass>;
 
   constructor(private readonly options: AnalysisStageOptions) {
     this.scaleX = options.sourceSize.width / options.analysisSize.width;
     this.scaleY = options.sourceSize.height / options.analysisSize.height;
+    this.redacted = redactedDetectionClasses(options.classes);
   }
 
   /** Reader callback: where analysis frame `index` goes (see RawFrameReader). */
@@ -108,9 +110,8 @@ export class AnalysisStage {
   }
 
   private toSource(detections: readonly Detection[]): Detection[] {
-    const wanted = this.options.classes;
     return detections
-      .filter((d) => wanted.includes(d.cls))
+      .filter((d) => this.redacted.has(d.cls))
       .map((d) => ({ x: d.x * this.scaleX, y: d.y * this.scaleY, w: d.w * this.scaleX, h: d.h * this.scaleY, cls: d.cls, score: d.score }));
   }
 }

@@ -1,6 +1,16 @@
 /** Object classes the detectors report. `person`, `vehicle` and `head` guide plate search or head fallback. */
 export type ObjectClass = 'face' | 'plate' | 'person' | 'vehicle' | 'head';
 
+/**
+ * Detection classes a job that redacts `classes` redacts: a head box (the head area of a detected person whose
+ * face no face detector found) stands in for that face, so redacting faces redacts heads too.
+ */
+export function redactedDetectionClasses(classes: readonly ObjectClass[]): ReadonlySet<ObjectClass> {
+  const redacted = new Set<ObjectClass>(classes);
+  if (redacted.has('face')) redacted.add('head');
+  return redacted;
+}
+
 /** An axis-aligned box in pixels, origin top-left. */
 export interface Box {
   x: number;
