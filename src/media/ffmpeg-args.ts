@@ -20,6 +20,11 @@ export interface DecoderPlan {
   readonly crop: boolean;
   /** Resample variable-frame-rate input to this constant rate (an ffmpeg rational such as `30000/1001`). */
   readonly constantRate?: string;
+  /**
+   * Filters that turn the stored picture upright (a JPEG's EXIF orientation), applied before anything else and
+   * instead of ffmpeg's own autorotation, which differs between versions (5.1 turns EXIF rotations but not mirrors).
+   */
+  readonly upright?: string;
   /** Size of the rgb24 analysis frames on fd 3; omitted when detection is disabled. */
   readonly analysis?: FrameSize;
   /** ffmpeg ≥ 5 spells per-output frame-rate handling `-fps_mode`; older builds use `-vsync`. */
@@ -32,6 +37,7 @@ const DECODER_QUIET = ['-hide_banner', '-loglevel', 'error'];
 
 function preFilters(plan: DecoderPlan): string[] {
   const filters: string[] = [];
+  if (plan.upright !== undefined) filters.push(plan.upright);
   if (plan.constantRate !== undefined) filters.push(`fps=${plan.constantRate}`);
   if (plan.crop) filters.push(`crop=${plan.output.width}:${plan.output.height}:0:0`);
   return filters;
@@ -46,7 +52,9 @@ function passthrough(plan: DecoderPlan): string[] {
  * Both outputs come from one `split`, with frame-rate handling off, so frame i on one pipe is frame i on the other.
  */
 export function decoderArgs(plan: DecoderPlan): string[] {
-  const input = [...(plan.realtime ? ['-re'] : []), ...(plan.inputFormat ? ['-f', plan.inputFormat] : []), '-i', plan.input];
+  const input = [
+    ...(plan.realtime ? ['-re'] : []), ...(plan.upright === undefined ? [] : ['-noautorotate']), ...(plan.inputFormat ? ['-f', plan.inputFormat] : []), '-i', plan.input,
+  ];
   const common = ['-an', '-sn', '-dn', ...passthrough(plan), '-f', 'rawvideo'];
   const pre = preFilters(plan);
   if (plan.analysis === undefined) {

@@ -17,6 +17,8 @@ export interface MediaInfo {
   readonly durationMs?: number;
   /** Frames the container announces (or duration × rate); used to recognise truncated input. */
   readonly expectedFrames?: number;
+  /** ffmpeg filters that turn a JPEG's stored pixels upright by its EXIF orientation (decoded without autorotation). */
+  readonly upright?: string;
 }
 
 interface ProbeStream {
@@ -28,6 +30,8 @@ interface ProbeStream {
   avg_frame_rate?: string;
   nb_frames?: string;
   duration?: string;
+  side_data_list?: { rotation?: number }[];
+  tags?: { rotate?: string };
 }
 
 interface ProbeOutput {
@@ -91,6 +95,59 @@ async function checkFile(path: string): Promise<void> {
   if (info.size === 0) throw invalid(path, 'file is empty (0 bytes)');
 }
 
+/**
+ * Width and height of the frames ffmpeg decodes. A stream with a display matrix (phones and body-worn cameras
+ * that were held sideways) is turned upright on decode (ffmpeg's autorotate), so a quarter turn swaps its sides.
+ */
+export interface OrientedStream {
+  readonly width: number;
+  readonly height: number;
+  readonly side_data_list?: readonly { rotation?: number }[];
+  readonly tags?: { rotate?: string };
+}
+
+export function uprightSize(stream: OrientedStream): { width: number; height: number } {
+  const rotation = stream.side_data_list?.find((data) => data.rotation !== undefined)?.rotation ?? Number(stream.tags?.rotate ?? 0);
+  const quarterTurns = Math.round(Math.abs(rotation) / 90);
+  const isQuarter = Math.abs(Math.abs(rotation) - quarterTurns * 90) < 1 && quarterTurns % 2 === 1;
+  return isQuarter ? { width: stream.height, height: stream.width } : { width: stream.width, height: stream.height };
+}
+
+/**
+ * EXIF orientation → the ffmpeg filters that display the stored pixels upright, and whether they swap the sides.
+ * Phones store portrait photos sideways with orientation 6 or 8; left sideways, their faces lie on their side,
+ * where face detectors miss them.
+ */
+const EXIF_UPRIGHT: Readonly<Record<number, { filters: string; swaps: boolean }>> = {
+  2: { filters: 'hflip', swaps: false },
+  3: { filters: 'hflip,vflip', swaps: false },
+  4: { filters: 'vflip', swaps: false },
+  5: { filters: 'transpose=cclock_flip', swaps: true },
+  6: { filters: 'transpose=clock', swaps: true },
+  7: { filters: 'transpose=clock_flip', swaps: true },
+  8: { filters: 'transpose=cclock', swaps: true },
+};
+
+/** The EXIF orientation of a JPEG (1 when it has none), read from its decoded frame's tags. */
+function exifOrientation(tools: MediaTools, path: string): Promise<number> {
+  const args = ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame_tags=Orientation', '-print_format', 'json', path];
+  return new Promise((resolve) => {
+    execFile(tools.ffprobe, args, { maxBuffer: 1024 * 1024, timeout: 30_000 }, (error, stdout) => {
+      const frames = error ? [] : ((JSON.parse(stdout) as { frames?: { tags?: { Orientation?: string } }[] }).frames ?? []);
+      const orientation = Number(frames[0]?.tags?.Orientation ?? 1);
+      resolve(Number.isInteger(orientation) ? orientation : 1);
+    });
+  });
+}
+
+async function imageInfo(tools: MediaTools, path: string, video: ProbeStream & { width: number; height: number }): Promise<MediaInfo> {
+  const codec = video.codec_name ?? 'unknown';
+  if (!SUPPORTED_IMAGE_CODECS.has(codec)) throw invalid(path, `unsupported image format '${codec}' (supported: JPEG, PNG)`);
+  const upright = codec === 'mjpeg' ? EXIF_UPRIGHT[await exifOrientation(tools, path)] : undefined;
+  const size = upright?.swaps ? { width: video.height, height: video.width } : { width: video.width, height: video.height };
+  return { kind: 'image', ...size, rate: '1/1', fps: 1, variableRate: false, expectedFrames: 1, ...(upright ? { upright: upright.filters } : {}) };
+}
+
 function videoTiming(video: ProbeStream, formatDuration: string | undefined) {
   const nominal = parseRate(video.r_frame_rate);
   const average = parseRate(video.avg_frame_rate);
@@ -110,11 +167,7 @@ export async function probeMedia(tools: MediaTools, path: string): Promise<Media
   const probe = await runProbe(tools, path);
   const video = probe.streams?.find((stream) => stream.codec_type === 'video');
   if (!video || !video.width || !video.height) throw invalid(path, 'contains no video stream or image');
-  const formatName = probe.format?.format_name ?? '';
-  const codec = video.codec_name ?? 'unknown';
-  if (IMAGE_FORMATS.test(formatName) || codec === 'gif') {
-    if (!SUPPORTED_IMAGE_CODECS.has(codec)) throw invalid(path, `unsupported image format '${codec}' (supported: JPEG, PNG)`);
-    return { kind: 'image', width: video.width, height: video.height, rate: '1/1', fps: 1, variableRate: false, expectedFrames: 1 };
-  }
-  return { kind: 'video', width: video.width, height: video.height, ...videoTiming(video, probe.format?.duration) };
+  const stream = { ...video, width: video.width, height: video.height };
+  if (IMAGE_FORMATS.test(probe.format?.format_name ?? '') || video.codec_name === 'gif') return imageInfo(tools, path, stream);
+  return { kind: 'video', ...uprightSize(stream), ...videoTiming(video, probe.format?.duration) };
 }

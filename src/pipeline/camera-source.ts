@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { DecoderPlan, FrameSize } from '../media/ffmpeg-args.js';
-import { parseRate } from '../media/media-probe.js';
+import { parseRate, uprightSize, type OrientedStream } from '../media/media-probe.js';
 import type { MediaTools } from '../media/media-tools.js';
 import { GatewayError } from '../shared/errors.js';
 import { scrubUrlCredentials } from '../shared/logger.js';
@@ -88,7 +88,7 @@ export function cameraDecoderArgs(plan: DecoderPlan, options: CameraDecoderOptio
 }
 
 interface StreamProbe {
-  streams?: { width?: number; height?: number; r_frame_rate?: string; avg_frame_rate?: string }[];
+  streams?: (Partial<OrientedStream> & { r_frame_rate?: string; avg_frame_rate?: string })[];
 }
 
 /** Size and rate of a camera's video, or PGW_ERR_INPUT_INVALID with ffprobe's reason (credentials removed). */
@@ -111,5 +111,6 @@ export async function probeCamera(tools: MediaTools, camera: CameraInput, timeou
   }
   const rate = parseRate(video.avg_frame_rate) > 0 ? (video.avg_frame_rate as string) : (video.r_frame_rate ?? '25/1');
   const fps = parseRate(rate) || 25;
-  return { size: { width: video.width & ~1, height: video.height & ~1 }, rate, fps };
+  const upright = uprightSize({ ...video, width: video.width, height: video.height });
+  return { size: { width: upright.width & ~1, height: upright.height & ~1 }, rate, fps };
 }

@@ -60,7 +60,7 @@ function sourceOf(inputPath: string, info: MediaInfo): FrameSource {
   // x264 needs even sizes: odd video is cropped by one pixel; images keep their exact size.
   const crop = info.kind === 'video' && (info.width % 2 === 1 || info.height % 2 === 1);
   const size = crop ? { width: info.width & ~1, height: info.height & ~1 } : { width: info.width, height: info.height };
-  return { input: inputPath, size, crop, fps: info.fps, ...(info.variableRate ? { constantRate: info.rate } : {}) };
+  return { input: inputPath, size, crop, fps: info.fps, upright: info.upright, ...(info.variableRate ? { constantRate: info.rate } : {}) };
 }
 
 function checkComplete(inputPath: string, info: MediaInfo, frames: number): void {

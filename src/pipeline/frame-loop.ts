@@ -28,6 +28,8 @@ export interface FrameSource {
   readonly size: FrameSize;
   readonly crop: boolean;
   readonly constantRate?: string;
+  /** Filters that turn the decoded picture upright (see DecoderPlan). */
+  readonly upright?: string;
   readonly fps: number;
 }
 
@@ -151,6 +153,7 @@ export class FrameLoop {
       output: source.size,
       crop: source.crop,
       constantRate: source.constantRate,
+      upright: source.upright,
       analysis: detection?.analysisSize,
       ffmpegMajor: tools.ffmpegMajor,
     });

@@ -16,6 +16,12 @@ describe('decoderArgs', () => {
     expect(args).toEqual(['-hide_banner', '-loglevel', 'error', '-i', 'in.mp4', '-map', '0:v:0', '-vf', 'fps=20/1,crop=640:358:0:0,format=yuv420p', '-an', '-sn', '-dn', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1']);
   });
 
+  it('turns a JPEG upright by its EXIF orientation itself, with ffmpeg\'s autorotation off', () => {
+    const args = decoderArgs({ input: 'in.jpg', output: { width: 120, height: 160 }, crop: false, upright: 'transpose=clock', ffmpegMajor: 5 });
+    expect(args.slice(3, 6)).toEqual(['-noautorotate', '-i', 'in.jpg']);
+    expect(args).toContain('transpose=clock,format=yuv420p');
+  });
+
   it('reads the demo camera in real time from lavfi', () => {
     const args = decoderArgs({ input: 'testsrc2', inputFormat: 'lavfi', realtime: true, output: { width: 320, height: 240 }, crop: false, ffmpegMajor: 5 });
     expect(args.slice(3, 8)).toEqual(['-re', '-f', 'lavfi', '-i', 'testsrc2']);
