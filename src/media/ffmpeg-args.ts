@@ -79,6 +79,8 @@ export interface EncoderPlan {
   /** Frame rate of the raw input (an ffmpeg rational); only meaningful for video. */
   readonly rate: string;
   readonly output: string;
+  /** Pixel aspect ratio (`num/den`) to record in the output video when pixels are not square. */
+  readonly pixelAspect?: string;
   /** libx264 preset and constant rate factor (video only). */
   readonly preset: string;
   readonly crf: number;
@@ -111,7 +113,7 @@ export function encoderArgs(plan: EncoderPlan): string[] {
   switch (plan.kind) {
     case 'video':
       return [
-        ...QUIET, ...input, '-map', '0:v:0', ...STRIP,
+        ...QUIET, ...input, '-map', '0:v:0', ...STRIP, ...(plan.pixelAspect ? ['-vf', `setsar=${plan.pixelAspect}`] : []),
         '-c:v', 'libx264', '-preset', plan.preset, ...(plan.tune ? ['-tune', plan.tune] : []), '-crf', String(plan.crf), '-pix_fmt', 'yuv420p',
         '-bsf:v', 'filter_units=remove_types=6',
         ...containerArgs(plan), '-y', plan.output,

@@ -17,6 +17,8 @@ export interface MediaInfo {
   readonly durationMs?: number;
   /** Frames the container announces (or duration × rate); used to recognise truncated input. */
   readonly expectedFrames?: number;
+  /** Pixel aspect ratio (`num/den`) of non-square-pixel video; absent when pixels are square. */
+  readonly pixelAspect?: string;
   /** ffmpeg filters that turn a JPEG's stored pixels upright by its EXIF orientation (decoded without autorotation). */
   readonly upright?: string;
 }
@@ -32,6 +34,7 @@ interface ProbeStream {
   duration?: string;
   side_data_list?: { rotation?: number }[];
   tags?: { rotate?: string };
+  sample_aspect_ratio?: string;
 }
 
 interface ProbeOutput {
@@ -107,10 +110,23 @@ export interface OrientedStream {
 }
 
 export function uprightSize(stream: OrientedStream): { width: number; height: number } {
+  return isQuarterTurned(stream) ? { width: stream.height, height: stream.width } : { width: stream.width, height: stream.height };
+}
+
+function isQuarterTurned(stream: OrientedStream): boolean {
   const rotation = stream.side_data_list?.find((data) => data.rotation !== undefined)?.rotation ?? Number(stream.tags?.rotate ?? 0);
   const quarterTurns = Math.round(Math.abs(rotation) / 90);
-  const isQuarter = Math.abs(Math.abs(rotation) - quarterTurns * 90) < 1 && quarterTurns % 2 === 1;
-  return isQuarter ? { width: stream.height, height: stream.width } : { width: stream.width, height: stream.height };
+  return Math.abs(Math.abs(rotation) - quarterTurns * 90) < 1 && quarterTurns % 2 === 1;
+}
+
+/**
+ * The pixel aspect ratio of the decoded frames as `num/den`, when it is not square (anamorphic PAL/NTSC video);
+ * a quarter turn inverts it. Raw frames carry no aspect, so the encoder must be told, or the picture is stretched.
+ */
+export function pixelAspect(stream: OrientedStream & { sample_aspect_ratio?: string }): string | undefined {
+  const [num, den] = (stream.sample_aspect_ratio ?? '').split(':').map(Number);
+  if (!num || !den || !Number.isInteger(num) || !Number.isInteger(den) || num === den) return undefined;
+  return isQuarterTurned(stream) ? `${den}/${num}` : `${num}/${den}`;
 }
 
 /**
@@ -169,5 +185,6 @@ export async function probeMedia(tools: MediaTools, path: string): Promise<Media
   if (!video || !video.width || !video.height) throw invalid(path, 'contains no video stream or image');
   const stream = { ...video, width: video.width, height: video.height };
   if (IMAGE_FORMATS.test(probe.format?.format_name ?? '') || video.codec_name === 'gif') return imageInfo(tools, path, stream);
-  return { kind: 'video', ...uprightSize(stream), ...videoTiming(video, probe.format?.duration) };
+  const aspect = pixelAspect(stream);
+  return { kind: 'video', ...uprightSize(stream), ...videoTiming(video, probe.format?.duration), ...(aspect ? { pixelAspect: aspect } : {}) };
 }

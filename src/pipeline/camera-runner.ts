@@ -11,12 +11,10 @@ import type { Logger } from '../shared/logger.js';
 import { DetectorHost, type DetectOutcome } from '../vision/detector-host.js';
 import type { CameraFault, CameraMessage, CameraRuntimeSpec } from './camera-protocol.js';
 import { CameraSegmenter } from './camera-segmenter.js';
-import { cameraDecoderArgs, cameraInput, GRAPH_START_MARK, ORIGINALS_FD, probeCamera, type CameraInput } from './camera-source.js';
+import { cameraDecoderArgs, cameraInput, GRAPH_START_MARK, ORIGINALS_FD, probeCamera, type CameraInfo, type CameraInput } from './camera-source.js';
 import { Fmp4Cutter } from './fmp4-cutter.js';
 import { FrameLoop, type FrameSink } from './frame-loop.js';
 import { PreviewTap } from './preview-tap.js';
-
-type CameraInfo = Awaited<ReturnType<typeof probeCamera>>;
 
 /** The detector host, timing each detection (request to outcome, including the hand-over to the worker thread) for the metrics. */
 class TimedDetectorHost extends DetectorHost {
@@ -94,7 +92,7 @@ export class CameraRunner {
     this.encoder = new FrameEncoder(deps.tools, {
       kind: 'video', size: info.size, rate: info.rate, output: join(spec.workDir, `${runTag}-%06d.mp4`),
       preset: settings.encoderPreset, crf: settings.encoderCrf, segmentSeconds: settings.segmentSeconds,
-      ...(settings.lowLatency ? { tune: 'zerolatency' as const } : {}),
+      ...(settings.lowLatency ? { tune: 'zerolatency' as const } : {}), ...(info.pixelAspect ? { pixelAspect: info.pixelAspect } : {}),
     });
     this.loop = this.frameLoop(input, info, analysisSize, segmenter, cutter);
     deps.send({ type: 'started', width: info.size.width, height: info.size.height, fps: info.fps, detectorId: this.host?.detectorId ?? 'none' });

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { DecoderPlan, FrameSize } from '../media/ffmpeg-args.js';
-import { parseRate, uprightSize, type OrientedStream } from '../media/media-probe.js';
+import { parseRate, pixelAspect, uprightSize, type OrientedStream } from '../media/media-probe.js';
 import type { MediaTools } from '../media/media-tools.js';
 import { GatewayError } from '../shared/errors.js';
 import { scrubUrlCredentials } from '../shared/logger.js';
@@ -88,11 +88,20 @@ export function cameraDecoderArgs(plan: DecoderPlan, options: CameraDecoderOptio
 }
 
 interface StreamProbe {
-  streams?: (Partial<OrientedStream> & { r_frame_rate?: string; avg_frame_rate?: string })[];
+  streams?: (Partial<OrientedStream> & { r_frame_rate?: string; avg_frame_rate?: string; sample_aspect_ratio?: string })[];
+}
+
+/** What the frame loop and the encoder need to know about a camera's video. */
+export interface CameraInfo {
+  readonly size: FrameSize;
+  readonly rate: string;
+  readonly fps: number;
+  /** Pixel aspect ratio (`num/den`) when pixels are not square (analogue encoders: 704×576 at 12:11). */
+  readonly pixelAspect?: string;
 }
 
 /** Size and rate of a camera's video, or PGW_ERR_INPUT_INVALID with ffprobe's reason (credentials removed). */
-export async function probeCamera(tools: MediaTools, camera: CameraInput, timeoutMs: number): Promise<{ size: FrameSize; rate: string; fps: number }> {
+export async function probeCamera(tools: MediaTools, camera: CameraInput, timeoutMs: number): Promise<CameraInfo> {
   if (camera.known) return camera.known;
   const args = ['-v', 'error', ...camera.probeOptions, '-select_streams', 'v:0', '-show_streams', '-print_format', 'json', camera.input];
   const output = await new Promise<string>((resolve, reject) => {
@@ -111,6 +120,8 @@ export async function probeCamera(tools: MediaTools, camera: CameraInput, timeou
   }
   const rate = parseRate(video.avg_frame_rate) > 0 ? (video.avg_frame_rate as string) : (video.r_frame_rate ?? '25/1');
   const fps = parseRate(rate) || 25;
-  const upright = uprightSize({ ...video, width: video.width, height: video.height });
-  return { size: { width: upright.width & ~1, height: upright.height & ~1 }, rate, fps };
+  const stream = { ...video, width: video.width, height: video.height };
+  const upright = uprightSize(stream);
+  const aspect = pixelAspect(stream);
+  return { size: { width: upright.width & ~1, height: upright.height & ~1 }, rate, fps, ...(aspect ? { pixelAspect: aspect } : {}) };
 }

@@ -36,6 +36,12 @@ describe('encoderArgs (requirement A5)', () => {
     }
   });
 
+  it('records a non-square pixel aspect, which raw frames do not carry, and nothing for square pixels', () => {
+    const plan = { kind: 'video', size: { width: 720, height: 576 }, rate: '25/1', output: 'o.mp4', preset: 'veryfast', crf: 23 } as const;
+    expect(encoderArgs({ ...plan, pixelAspect: '16/15' }).join(' ')).toContain('-vf setsar=16/15 -c:v libx264');
+    expect(encoderArgs(plan)).not.toContain('-vf');
+  });
+
   it('writes keyframe-aligned segments for live output', () => {
     const args = encoderArgs({ kind: 'video', size: { width: 640, height: 360 }, rate: '25/1', output: 'seg-%06d.mp4', preset: 'veryfast', crf: 23, segmentSeconds: 10 }).join(' ');
     expect(args).toContain('-force_key_frames expr:gte(t,n_forced*10) -f segment -segment_time 10 -segment_format mp4');

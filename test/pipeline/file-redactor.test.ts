@@ -89,6 +89,17 @@ describe('file redaction through the frame loop', () => {
     expect(probe(imageOut).streams[0]).toMatchObject({ codec_name: 'png', width: 161, height: 121 });
   });
 
+  it('keeps the display aspect of anamorphic video, also turned a quarter', async () => {
+    const input = join(dir, 'pal.mp4');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=720x576:r=25:d=0.4', '-vf', 'setsar=16/15', '-c:v', 'libx264', '-preset', 'ultrafast', input]);
+    await redactor.redactFile(input, { outputPath: join(dir, 'pal.out.mp4') });
+    expect(probe(join(dir, 'pal.out.mp4')).streams[0]).toMatchObject({ width: 720, height: 576, sample_aspect_ratio: '16:15', display_aspect_ratio: '4:3' });
+    const turned = join(dir, 'pal-turned.mp4');
+    ffmpeg(['-i', input, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', turned]);
+    await redactor.redactFile(turned, { outputPath: join(dir, 'pal-turned.out.mp4') });
+    expect(probe(join(dir, 'pal-turned.out.mp4')).streams[0]).toMatchObject({ width: 576, height: 720, sample_aspect_ratio: '15:16', display_aspect_ratio: '3:4' });
+  });
+
   it('analyses without encoding when no output path is given', async () => {
     const input = join(dir, 'still.jpg');
     ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240', '-frames:v', '1', input]);

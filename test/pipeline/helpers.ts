@@ -34,7 +34,7 @@ export function ffmpeg(args: string[]): void {
 }
 
 export interface ProbeResult {
-  streams: { codec_type: string; codec_name: string; nb_frames?: string; r_frame_rate: string; avg_frame_rate: string; duration?: string; width: number; height: number; tags?: Record<string, string> }[];
+  streams: { codec_type: string; codec_name: string; nb_frames?: string; r_frame_rate: string; avg_frame_rate: string; duration?: string; width: number; height: number; sample_aspect_ratio?: string; display_aspect_ratio?: string; tags?: Record<string, string> }[];
   format: { duration: string; tags?: Record<string, string> };
 }
 

@@ -51,6 +51,16 @@ describe('pictures stored sideways come out upright', () => {
     ffmpeg(['-i', join(dir, 'plain.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=90', input]);
     const info = await probeCamera(tools, cameraInput(input, 5000), 10_000);
     expect(info.size).toEqual({ width: 240, height: 320 });
+    expect(info.pixelAspect).toBeUndefined();
+  });
+
+  it('probes a camera\'s non-square pixel aspect (turned with the picture), for its segments\' encoder', async () => {
+    const input = join(dir, 'camera-pal.mp4');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=704x576:r=25:d=0.2', '-vf', 'setsar=12/11', '-c:v', 'libx264', '-preset', 'ultrafast', input]);
+    expect(await probeCamera(tools, cameraInput(input, 5000), 10_000)).toMatchObject({ size: { width: 704, height: 576 }, pixelAspect: '12/11' });
+    const turned = join(dir, 'camera-pal-turned.mp4');
+    ffmpeg(['-i', input, '-c', 'copy', '-metadata:s:v:0', 'rotate=270', turned]);
+    expect(await probeCamera(tools, cameraInput(turned, 5000), 10_000)).toMatchObject({ size: { width: 576, height: 704 }, pixelAspect: '11/12' });
   });
 
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('JPEG with EXIF orientation %i', async (orientation) => {
