@@ -59,11 +59,11 @@ export function decoderArgs(plan: DecoderPlan): string[] {
   const pre = preFilters(plan);
   if (plan.analysis === undefined) {
     const chain = [...pre, 'format=yuv420p'].join(',');
-    return [...DECODER_QUIET, ...input, '-map', '0:v:0', '-vf', chain, ...common, '-pix_fmt', 'yuv420p', 'pipe:1'];
+    return [...DECODER_QUIET, ...input, '-map', '0:V:0', '-vf', chain, ...common, '-pix_fmt', 'yuv420p', 'pipe:1'];
   }
   const head = pre.length > 0 ? `${pre.join(',')},` : '';
   const { width, height } = plan.analysis;
-  const graph = `[0:v:0]${head}split=2[full][small];[full]format=yuv420p[yuv];[small]scale=${width}:${height}:flags=bilinear,format=rgb24[rgb]`;
+  const graph = `[0:V:0]${head}split=2[full][small];[full]format=yuv420p[yuv];[small]scale=${width}:${height}:flags=bilinear,format=rgb24[rgb]`;
   return [
     ...DECODER_QUIET, ...input, '-filter_complex', graph,
     '-map', '[yuv]', ...common, '-pix_fmt', 'yuv420p', 'pipe:1',

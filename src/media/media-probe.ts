@@ -35,6 +35,7 @@ interface ProbeStream {
   side_data_list?: { rotation?: number }[];
   tags?: { rotate?: string };
   sample_aspect_ratio?: string;
+  disposition?: { attached_pic?: number };
 }
 
 interface ProbeOutput {
@@ -181,7 +182,10 @@ function videoTiming(video: ProbeStream, formatDuration: string | undefined) {
 export async function probeMedia(tools: MediaTools, path: string): Promise<MediaInfo> {
   await checkFile(path);
   const probe = await runProbe(tools, path);
-  const video = probe.streams?.find((stream) => stream.codec_type === 'video');
+  // The decoder maps `0:V:0`: the first video stream that is not an attached picture (an audio file's cover art).
+  const videos = probe.streams?.filter((stream) => stream.codec_type === 'video') ?? [];
+  const video = videos.find((stream) => stream.disposition?.attached_pic !== 1);
+  if (!video && videos.length > 0) throw invalid(path, 'contains no video stream (only an attached cover picture)');
   if (!video || !video.width || !video.height) throw invalid(path, 'contains no video stream or image');
   const stream = { ...video, width: video.width, height: video.height };
   if (IMAGE_FORMATS.test(probe.format?.format_name ?? '') || video.codec_name === 'gif') return imageInfo(tools, path, stream);

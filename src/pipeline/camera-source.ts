@@ -61,7 +61,7 @@ function originalsOutput(options: CameraDecoderOptions): string[] {
     ? ['-c', 'copy']
     : ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p'];
   const audio = options.audio ? ['-map', '0:a?'] : ['-an'];
-  return ['-map', '0:v:0', ...audio, '-sn', '-dn', ...codec, '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', `pipe:${ORIGINALS_FD}`];
+  return ['-map', '0:V:0', ...audio, '-sn', '-dn', ...codec, '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', `pipe:${ORIGINALS_FD}`];
 }
 
 /**
@@ -77,7 +77,7 @@ export function cameraDecoderArgs(plan: DecoderPlan, options: CameraDecoderOptio
   const { width, height } = plan.output;
   const fixed = `scale=${width}:${height},format=yuv420p`;
   const branches = plan.analysis ? 3 : 2;
-  let graph = `[0:v:0]split=${branches}[full][probe]${plan.analysis ? '[small]' : ''};[probe]select='eq(n\\,0)',showinfo,nullsink;[full]${fixed}[yuv]`;
+  let graph = `[0:V:0]split=${branches}[full][probe]${plan.analysis ? '[small]' : ''};[probe]select='eq(n\\,0)',showinfo,nullsink;[full]${fixed}[yuv]`;
   if (plan.analysis) graph += `;[small]scale=${plan.analysis.width}:${plan.analysis.height}:flags=bilinear,format=rgb24[rgb]`;
   return [
     '-hide_banner', '-nostats', '-loglevel', 'info', ...input, '-filter_complex', graph,

@@ -100,6 +100,19 @@ describe('file redaction through the frame loop', () => {
     expect(probe(join(dir, 'pal-turned.out.mp4')).streams[0]).toMatchObject({ width: 576, height: 720, sample_aspect_ratio: '15:16', display_aspect_ratio: '3:4' });
   });
 
+  it('reads the video, never the cover picture, and says so for audio with only a cover', async () => {
+    const cover = join(dir, 'cover.jpg');
+    ffmpeg(['-f', 'lavfi', '-i', 'color=c=red:s=64x64', '-frames:v', '1', cover]);
+    const clip = join(dir, 'clip.mp4');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=0.4', '-c:v', 'libx264', '-preset', 'ultrafast', clip]);
+    const withCover = join(dir, 'with-cover.mp4');
+    ffmpeg(['-i', clip, '-i', cover, '-map', '0', '-map', '1', '-c', 'copy', '-disposition:v:1', 'attached_pic', withCover]);
+    expect(await redactor.redactFile(withCover, { outputPath: join(dir, 'with-cover.out.mp4') })).toMatchObject({ kind: 'video', width: 320, height: 240, frameCount: 10 });
+    const song = join(dir, 'song.mp3');
+    ffmpeg(['-f', 'lavfi', '-i', 'sine=d=1', '-i', cover, '-map', '0', '-map', '1', '-c:a', 'libmp3lame', '-c:v', 'mjpeg', '-disposition:v', 'attached_pic', song]);
+    await expect(redactor.redactFile(song, { outputPath: join(dir, 'song.mp4') })).rejects.toThrow(/song\.mp3: contains no video stream \(only an attached cover picture\)/);
+  });
+
   it('analyses without encoding when no output path is given', async () => {
     const input = join(dir, 'still.jpg');
     ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240', '-frames:v', '1', input]);
