@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import sharp from 'sharp';
 import { GatewayError } from '../shared/errors.js';
 import type { MediaTools } from './media-tools.js';
 
@@ -145,22 +146,23 @@ const EXIF_UPRIGHT: Readonly<Record<number, { filters: string; swaps: boolean }>
   8: { filters: 'transpose=cclock', swaps: true },
 };
 
-/** The EXIF orientation of a JPEG (1 when it has none), read from its decoded frame's tags. */
-function exifOrientation(tools: MediaTools, path: string): Promise<number> {
-  const args = ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame_tags=Orientation', '-print_format', 'json', path];
-  return new Promise((resolve) => {
-    execFile(tools.ffprobe, args, { maxBuffer: 1024 * 1024, timeout: 30_000 }, (error, stdout) => {
-      const frames = error ? [] : ((JSON.parse(stdout) as { frames?: { tags?: { Orientation?: string } }[] }).frames ?? []);
-      const orientation = Number(frames[0]?.tags?.Orientation ?? 1);
-      resolve(Number.isInteger(orientation) ? orientation : 1);
-    });
-  });
+/** The EXIF orientation of a JPEG from its header (1 when it has none or the header cannot be read). */
+async function exifOrientation(path: string): Promise<number> {
+  try {
+    return (await sharp(path).metadata()).orientation ?? 1;
+  } catch {
+    return 1;
+  }
 }
 
-async function imageInfo(tools: MediaTools, path: string, video: ProbeStream & { width: number; height: number }): Promise<MediaInfo> {
+/**
+ * A JPEG is always decoded without ffmpeg's autorotation and turned by its EXIF orientation here (`null`, the
+ * identity filter, when it is upright), so the probed size and the decoded size agree whatever ffmpeg does.
+ */
+async function imageInfo(path: string, video: ProbeStream & { width: number; height: number }): Promise<MediaInfo> {
   const codec = video.codec_name ?? 'unknown';
   if (!SUPPORTED_IMAGE_CODECS.has(codec)) throw invalid(path, `unsupported image format '${codec}' (supported: JPEG, PNG)`);
-  const upright = codec === 'mjpeg' ? EXIF_UPRIGHT[await exifOrientation(tools, path)] : undefined;
+  const upright = codec === 'mjpeg' ? (EXIF_UPRIGHT[await exifOrientation(path)] ?? { filters: 'null', swaps: false }) : undefined;
   const size = upright?.swaps ? { width: video.height, height: video.width } : { width: video.width, height: video.height };
   return { kind: 'image', ...size, rate: '1/1', fps: 1, variableRate: false, expectedFrames: 1, ...(upright ? { upright: upright.filters } : {}) };
 }
@@ -188,7 +190,7 @@ export async function probeMedia(tools: MediaTools, path: string): Promise<Media
   if (!video && videos.length > 0) throw invalid(path, 'contains no video stream (only an attached cover picture)');
   if (!video || !video.width || !video.height) throw invalid(path, 'contains no video stream or image');
   const stream = { ...video, width: video.width, height: video.height };
-  if (IMAGE_FORMATS.test(probe.format?.format_name ?? '') || video.codec_name === 'gif') return imageInfo(tools, path, stream);
+  if (IMAGE_FORMATS.test(probe.format?.format_name ?? '') || video.codec_name === 'gif') return imageInfo(path, stream);
   const aspect = pixelAspect(stream);
   return { kind: 'video', ...uprightSize(stream), ...videoTiming(video, probe.format?.duration), ...(aspect ? { pixelAspect: aspect } : {}) };
 }
