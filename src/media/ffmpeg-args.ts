@@ -22,7 +22,7 @@ export interface DecoderPlan {
   readonly constantRate?: string;
   /**
    * Filters that turn the stored picture upright (a JPEG's EXIF orientation), applied before anything else and
-   * instead of ffmpeg's own autorotation, which differs between versions (5.1 turns EXIF rotations but not mirrors).
+   * instead of ffmpeg's own EXIF autorotation, which differs between ffmpeg versions.
    */
   readonly upright?: string;
   /** Size of the rgb24 analysis frames on fd 3; omitted when detection is disabled. */

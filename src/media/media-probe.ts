@@ -100,10 +100,7 @@ async function checkFile(path: string): Promise<void> {
   if (info.size === 0) throw invalid(path, 'file is empty (0 bytes)');
 }
 
-/**
- * Width and height of the frames ffmpeg decodes. A stream with a display matrix (phones and body-worn cameras
- * that were held sideways) is turned upright on decode (ffmpeg's autorotate), so a quarter turn swaps its sides.
- */
+/** What ffprobe says of a stream's size and orientation. */
 export interface OrientedStream {
   readonly width: number;
   readonly height: number;
@@ -111,6 +108,10 @@ export interface OrientedStream {
   readonly tags?: { rotate?: string };
 }
 
+/**
+ * Width and height of the frames ffmpeg decodes. A stream with a display matrix (phones and body-worn cameras
+ * that were held sideways) is turned upright on decode (ffmpeg's autorotate), so a quarter turn swaps its sides.
+ */
 export function uprightSize(stream: OrientedStream): { width: number; height: number } {
   return isQuarterTurned(stream) ? { width: stream.height, height: stream.width } : { width: stream.width, height: stream.height };
 }

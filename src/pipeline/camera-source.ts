@@ -103,7 +103,7 @@ export interface CameraInfo {
 /** Size and rate of a camera's video, or PGW_ERR_INPUT_INVALID with ffprobe's reason (credentials removed). */
 export async function probeCamera(tools: MediaTools, camera: CameraInput, timeoutMs: number): Promise<CameraInfo> {
   if (camera.known) return camera.known;
-  const args = ['-v', 'error', ...camera.probeOptions, '-select_streams', 'v:0', '-show_streams', '-print_format', 'json', camera.input];
+  const args = ['-v', 'error', ...camera.probeOptions, '-select_streams', 'V:0', '-show_streams', '-print_format', 'json', camera.input];
   const output = await new Promise<string>((resolve, reject) => {
     execFile(tools.ffprobe, args, { timeout: timeoutMs, maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) {

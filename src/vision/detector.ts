@@ -1,4 +1,4 @@
-/** Object classes the detectors report. `person`, `vehicle` and `head` guide plate search or head fallback. */
+/** Object classes the detectors report. `person` and `vehicle` guide plate search and the head fallback; `head` is redacted with faces. */
 export type ObjectClass = 'face' | 'plate' | 'person' | 'vehicle' | 'head';
 
 /**
