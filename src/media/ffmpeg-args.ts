@@ -35,8 +35,14 @@ const QUIET = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
 /** Decoders keep stdin open for ffmpeg's `q` command: a clean stop (for RTSP, a TEARDOWN) before any signal. */
 const DECODER_QUIET = ['-hide_banner', '-loglevel', 'error'];
 
+/**
+ * Frames flagged interlaced (analogue camera encoders, broadcast footage) are deinterlaced first: combed moving
+ * faces are harder to detect and the redacted output would keep the combing. Progressive frames pass untouched.
+ */
+export const DEINTERLACE = 'yadif=deint=interlaced';
+
 function preFilters(plan: DecoderPlan): string[] {
-  const filters: string[] = [];
+  const filters: string[] = [DEINTERLACE];
   if (plan.upright !== undefined) filters.push(plan.upright);
   if (plan.constantRate !== undefined) filters.push(`fps=${plan.constantRate}`);
   if (plan.crop) filters.push(`crop=${plan.output.width}:${plan.output.height}:0:0`);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import type { DecoderPlan, FrameSize } from '../media/ffmpeg-args.js';
+import { DEINTERLACE, type DecoderPlan, type FrameSize } from '../media/ffmpeg-args.js';
 import { parseRate, pixelAspect, uprightSize, type OrientedStream } from '../media/media-probe.js';
 import type { MediaTools } from '../media/media-tools.js';
 import { GatewayError } from '../shared/errors.js';
@@ -77,7 +77,7 @@ export function cameraDecoderArgs(plan: DecoderPlan, options: CameraDecoderOptio
   const { width, height } = plan.output;
   const fixed = `scale=${width}:${height},format=yuv420p`;
   const branches = plan.analysis ? 3 : 2;
-  let graph = `[0:V:0]split=${branches}[full][probe]${plan.analysis ? '[small]' : ''};[probe]select='eq(n\\,0)',showinfo,nullsink;[full]${fixed}[yuv]`;
+  let graph = `[0:V:0]${DEINTERLACE},split=${branches}[full][probe]${plan.analysis ? '[small]' : ''};[probe]select='eq(n\\,0)',showinfo,nullsink;[full]${fixed}[yuv]`;
   if (plan.analysis) graph += `;[small]scale=${plan.analysis.width}:${plan.analysis.height}:flags=bilinear,format=rgb24[rgb]`;
   return [
     '-hide_banner', '-nostats', '-loglevel', 'info', ...input, '-filter_complex', graph,

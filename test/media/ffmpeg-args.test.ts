@@ -6,20 +6,20 @@ import { isScheduledForAnalysis } from '../../src/pipeline/analysis-schedule.js'
 describe('decoderArgs', () => {
   it('splits one decode into frame-aligned yuv420p (stdout) and rgb24 (fd 3) outputs', () => {
     const args = decoderArgs({ input: 'in.mp4', output: { width: 1920, height: 1080 }, crop: false, analysis: { width: 640, height: 360 }, ffmpegMajor: 5 });
-    expect(args.join(' ')).toContain('-filter_complex [0:V:0]split=2[full][small];[full]format=yuv420p[yuv];[small]scale=640:360:flags=bilinear,format=rgb24[rgb]');
+    expect(args.join(' ')).toContain('-filter_complex [0:V:0]yadif=deint=interlaced,split=2[full][small];[full]format=yuv420p[yuv];[small]scale=640:360:flags=bilinear,format=rgb24[rgb]');
     expect(args.join(' ')).toContain('-map [yuv] -an -sn -dn -fps_mode passthrough -f rawvideo -pix_fmt yuv420p pipe:1');
     expect(args.join(' ')).toContain('-map [rgb] -an -sn -dn -fps_mode passthrough -f rawvideo -pix_fmt rgb24 pipe:3');
   });
 
   it('resamples variable frame rates, crops odd sizes and speaks -vsync to old ffmpeg', () => {
     const args = decoderArgs({ input: 'in.mp4', output: { width: 640, height: 358 }, crop: true, constantRate: '20/1', ffmpegMajor: 4 });
-    expect(args).toEqual(['-hide_banner', '-loglevel', 'error', '-i', 'in.mp4', '-map', '0:V:0', '-vf', 'fps=20/1,crop=640:358:0:0,format=yuv420p', '-an', '-sn', '-dn', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1']);
+    expect(args).toEqual(['-hide_banner', '-loglevel', 'error', '-i', 'in.mp4', '-map', '0:V:0', '-vf', 'yadif=deint=interlaced,fps=20/1,crop=640:358:0:0,format=yuv420p', '-an', '-sn', '-dn', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1']);
   });
 
   it('turns a JPEG upright by its EXIF orientation itself, with ffmpeg\'s autorotation off', () => {
     const args = decoderArgs({ input: 'in.jpg', output: { width: 120, height: 160 }, crop: false, upright: 'transpose=clock', ffmpegMajor: 5 });
     expect(args.slice(3, 6)).toEqual(['-noautorotate', '-i', 'in.jpg']);
-    expect(args).toContain('transpose=clock,format=yuv420p');
+    expect(args).toContain('yadif=deint=interlaced,transpose=clock,format=yuv420p');
   });
 
   it('reads the demo camera in real time from lavfi', () => {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFileRedactor, type FileRedactor } from '../../src/pipeline/file-redactor.js';
-import { captureLogger, ffmpeg, probe, SETTINGS, tempDir } from './helpers.js';
+import { captureLogger, decodeLuma, ffmpeg, probe, SETTINGS, tempDir } from './helpers.js';
 
 /** Tags every MP4 carries for its structure (brands, handler, sample description); none describes the recording. */
 const STRUCTURAL_TAGS: Record<string, string> = {
@@ -111,6 +111,25 @@ describe('file redaction through the frame loop', () => {
     const song = join(dir, 'song.mp3');
     ffmpeg(['-f', 'lavfi', '-i', 'sine=d=1', '-i', cover, '-map', '0', '-map', '1', '-c:a', 'libmp3lame', '-c:v', 'mjpeg', '-disposition:v', 'attached_pic', song]);
     await expect(redactor.redactFile(song, { outputPath: join(dir, 'song.mp4') })).rejects.toThrow(/song\.mp3: contains no video stream \(only an attached cover picture\)/);
+  });
+
+  it('deinterlaces interlaced video (combing gone, every frame kept)', async () => {
+    const input = join(dir, 'interlaced.mp4');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=50:d=0.8', '-vf', 'tinterlace=mode=interleave_top,setfield=tff', '-c:v', 'libx264', '-preset', 'ultrafast', '-flags', '+ildct+ilme', '-x264-params', 'tff=1', input]);
+    const output = join(dir, 'interlaced.out.mp4');
+    await redactor.redactFile(input, { outputPath: output });
+    expect(Number(probe(output).streams[0]!.nb_frames)).toBe(20);
+    // Combing: how far each row lies from the mean of its neighbours (rows from different fields disagree).
+    const combing = (frames: Buffer[]): number => {
+      let sum = 0;
+      for (const frame of frames) for (let i = 320; i < frame.length - 320; i++) sum += Math.abs((frame[i] ?? 0) - ((frame[i - 320] ?? 0) + (frame[i + 320] ?? 0)) / 2);
+      return sum / frames.length;
+    };
+    const progressive = join(dir, 'progressive.mp4');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=0.8', '-c:v', 'libx264', '-preset', 'ultrafast', progressive]);
+    const reference = combing(decodeLuma(progressive, 320, 240));
+    expect(combing(decodeLuma(input, 320, 240))).toBeGreaterThan(1.5 * reference);
+    expect(combing(decodeLuma(output, 320, 240))).toBeLessThan(1.1 * reference);
   });
 
   it('analyses without encoding when no output path is given', async () => {
