@@ -24,18 +24,13 @@ export interface MediaInfo {
   readonly upright?: string;
 }
 
-interface ProbeStream {
+interface ProbeStream extends Partial<OrientedStream> {
   codec_type?: string;
   codec_name?: string;
-  width?: number;
-  height?: number;
   r_frame_rate?: string;
   avg_frame_rate?: string;
   nb_frames?: string;
   duration?: string;
-  side_data_list?: { rotation?: number }[];
-  tags?: { rotate?: string };
-  sample_aspect_ratio?: string;
   disposition?: { attached_pic?: number };
 }
 
@@ -100,36 +95,35 @@ async function checkFile(path: string): Promise<void> {
   if (info.size === 0) throw invalid(path, 'file is empty (0 bytes)');
 }
 
-/** What ffprobe says of a stream's size and orientation. */
+/** What ffprobe says of a stream's size, orientation and pixel shape. */
 export interface OrientedStream {
   readonly width: number;
   readonly height: number;
   readonly side_data_list?: readonly { rotation?: number }[];
   readonly tags?: { rotate?: string };
+  readonly sample_aspect_ratio?: string;
+}
+
+/** The frames ffmpeg decodes from a stream: their size and, when pixels are not square, their aspect (`num/den`). */
+export interface DecodedGeometry {
+  readonly width: number;
+  readonly height: number;
+  readonly pixelAspect?: string;
 }
 
 /**
- * Width and height of the frames ffmpeg decodes. A stream with a display matrix (phones and body-worn cameras
- * that were held sideways) is turned upright on decode (ffmpeg's autorotate), so a quarter turn swaps its sides.
+ * A stream with a display matrix (phones and body-worn cameras held sideways) is turned upright on decode
+ * (ffmpeg's autorotate), so a quarter turn swaps its sides and inverts its pixel aspect. Raw frames carry no
+ * aspect, so the encoder must be told a non-square one (anamorphic PAL/NTSC video), or the picture is stretched.
  */
-export function uprightSize(stream: OrientedStream): { width: number; height: number } {
-  return isQuarterTurned(stream) ? { width: stream.height, height: stream.width } : { width: stream.width, height: stream.height };
-}
-
-function isQuarterTurned(stream: OrientedStream): boolean {
+export function decodedGeometry(stream: OrientedStream): DecodedGeometry {
   const rotation = stream.side_data_list?.find((data) => data.rotation !== undefined)?.rotation ?? Number(stream.tags?.rotate ?? 0);
   const quarterTurns = Math.round(Math.abs(rotation) / 90);
-  return Math.abs(Math.abs(rotation) - quarterTurns * 90) < 1 && quarterTurns % 2 === 1;
-}
-
-/**
- * The pixel aspect ratio of the decoded frames as `num/den`, when it is not square (anamorphic PAL/NTSC video);
- * a quarter turn inverts it. Raw frames carry no aspect, so the encoder must be told, or the picture is stretched.
- */
-export function pixelAspect(stream: OrientedStream & { sample_aspect_ratio?: string }): string | undefined {
+  const turned = Math.abs(Math.abs(rotation) - quarterTurns * 90) < 1 && quarterTurns % 2 === 1;
   const [num, den] = (stream.sample_aspect_ratio ?? '').split(':').map(Number);
-  if (!num || !den || !Number.isInteger(num) || !Number.isInteger(den) || num === den) return undefined;
-  return isQuarterTurned(stream) ? `${den}/${num}` : `${num}/${den}`;
+  const square = !num || !den || !Number.isInteger(num) || !Number.isInteger(den) || num === den;
+  const pixelAspect = square ? undefined : turned ? `${den}/${num}` : `${num}/${den}`;
+  return turned ? { width: stream.height, height: stream.width, pixelAspect } : { width: stream.width, height: stream.height, pixelAspect };
 }
 
 /**
@@ -192,6 +186,5 @@ export async function probeMedia(tools: MediaTools, path: string): Promise<Media
   if (!video || !video.width || !video.height) throw invalid(path, 'contains no video stream or image');
   const stream = { ...video, width: video.width, height: video.height };
   if (IMAGE_FORMATS.test(probe.format?.format_name ?? '') || video.codec_name === 'gif') return imageInfo(path, stream);
-  const aspect = pixelAspect(stream);
-  return { kind: 'video', ...uprightSize(stream), ...videoTiming(video, probe.format?.duration), ...(aspect ? { pixelAspect: aspect } : {}) };
+  return { kind: 'video', ...decodedGeometry(stream), ...videoTiming(video, probe.format?.duration) };
 }

@@ -92,7 +92,7 @@ export class CameraRunner {
     this.encoder = new FrameEncoder(deps.tools, {
       kind: 'video', size: info.size, rate: info.rate, output: join(spec.workDir, `${runTag}-%06d.mp4`),
       preset: settings.encoderPreset, crf: settings.encoderCrf, segmentSeconds: settings.segmentSeconds,
-      ...(settings.lowLatency ? { tune: 'zerolatency' as const } : {}), ...(info.pixelAspect ? { pixelAspect: info.pixelAspect } : {}),
+      ...(settings.lowLatency ? { tune: 'zerolatency' as const } : {}), pixelAspect: info.pixelAspect,
     });
     this.loop = this.frameLoop(input, info, analysisSize, segmenter, cutter);
     deps.send({ type: 'started', width: info.size.width, height: info.size.height, fps: info.fps, detectorId: this.host?.detectorId ?? 'none' });

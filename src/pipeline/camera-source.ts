@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { DEINTERLACE, type DecoderPlan, type FrameSize } from '../media/ffmpeg-args.js';
-import { parseRate, pixelAspect, uprightSize, type OrientedStream } from '../media/media-probe.js';
+import { decodedGeometry, parseRate, type OrientedStream } from '../media/media-probe.js';
 import type { MediaTools } from '../media/media-tools.js';
 import { GatewayError } from '../shared/errors.js';
 import { scrubUrlCredentials } from '../shared/logger.js';
@@ -88,7 +88,7 @@ export function cameraDecoderArgs(plan: DecoderPlan, options: CameraDecoderOptio
 }
 
 interface StreamProbe {
-  streams?: (Partial<OrientedStream> & { r_frame_rate?: string; avg_frame_rate?: string; sample_aspect_ratio?: string })[];
+  streams?: (Partial<OrientedStream> & { r_frame_rate?: string; avg_frame_rate?: string })[];
 }
 
 /** What the frame loop and the encoder need to know about a camera's video. */
@@ -120,8 +120,6 @@ export async function probeCamera(tools: MediaTools, camera: CameraInput, timeou
   }
   const rate = parseRate(video.avg_frame_rate) > 0 ? (video.avg_frame_rate as string) : (video.r_frame_rate ?? '25/1');
   const fps = parseRate(rate) || 25;
-  const stream = { ...video, width: video.width, height: video.height };
-  const upright = uprightSize(stream);
-  const aspect = pixelAspect(stream);
-  return { size: { width: upright.width & ~1, height: upright.height & ~1 }, rate, fps, ...(aspect ? { pixelAspect: aspect } : {}) };
+  const decoded = decodedGeometry({ ...video, width: video.width, height: video.height });
+  return { size: { width: decoded.width & ~1, height: decoded.height & ~1 }, rate, fps, pixelAspect: decoded.pixelAspect };
 }

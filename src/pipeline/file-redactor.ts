@@ -100,7 +100,7 @@ function encoderFor(tools: MediaTools, options: FileRedactorOptions, info: Media
     kind,
     size: source.size,
     rate: info.kind === 'video' ? info.rate : '1/1',
-    ...(kind === 'video' && info.pixelAspect ? { pixelAspect: info.pixelAspect } : {}),
+    pixelAspect: info.pixelAspect,
     output: `${outputPath}.partial`,
     preset: options.settings.encoderPreset,
     crf: options.settings.encoderCrf,
