@@ -18,7 +18,7 @@ const spec = (withContext: boolean, withBands = false): PlateSearchSpec => ({
   wholeImageLongSide: 1280,
   vehicles: withBands ? { maxVehicles: 8, minScore: 0.3, targetWidth: 640, maxUpscale: 4, bandTop: 0.3 } : null,
   shape: { minAspect: 1.7, maxAspect: 10, minHeight: 3, minScore: 0.6, maxHeightShare: 0.2 },
-  vehicleContext: withContext ? { outsideMinScore: 0.9, outsideMinAspect: 2, maxHeightPerVehicleWidth: 0.15 } : null,
+  vehicleContext: withContext ? { outsideMinScore: 0.9, outsideMinAspect: 2.8, maxHeightPerVehicleWidth: 0.15 } : null,
 });
 
 describe('plates weighed against vehicle context', () => {
@@ -46,8 +46,10 @@ describe('plates weighed against vehicle context', () => {
   it('keeps text outside vehicles only when it is a confident, full plate line', async () => {
     const line = region(900, 100, 90, 20, 0.95);
     const narrow = region(900, 200, 36, 20, 0.95);
+    // A short word on a sign (2.5 heights wide) is narrower than a whole plate line (≥ 2.8 heights, EU lines ≥ 3.5).
+    const word = region(900, 250, 50, 20, 0.97);
     const faint = region(900, 300, 90, 20, 0.8);
-    const found = await searchPlates(scriptedText([line, narrow, faint]), image, [car], spec(true));
+    const found = await searchPlates(scriptedText([line, narrow, word, faint]), image, [car], spec(true));
     expect(found.map((p) => p.y)).toEqual([100]);
   });
 

@@ -35,7 +35,10 @@ export interface PlateSearchSpec {
 export interface VehicleContextSpec {
   /** Whole-image text outside every vehicle box is kept only at or above this score… */
   readonly outsideMinScore: number;
-  /** …and only as wide as this many heights: a narrower line is a plate read in part only inside a vehicle. */
+  /**
+   * …and only as wide as this many heights, the width of a whole plate's character line (US ≈ 3, EU ≥ 3.5): a
+   * narrower line is a plate read in part only inside a vehicle, and outside one it is mostly a short word on a sign.
+   */
   readonly outsideMinAspect: number;
   /**
    * Text in a vehicle is no taller than this share of the vehicle's width: a plate's characters are ≈ 0.05 of a

@@ -38,7 +38,7 @@ export const THOROUGH_PROFILE: ProfileSpec = {
     wholeImageLongSide: 1280,
     vehicles: { maxVehicles: 8, minScore: 0.3, targetWidth: 640, maxUpscale: 4, bandTop: 0.3 },
     shape: PLATE_SHAPE,
-    vehicleContext: { outsideMinScore: 0.9, outsideMinAspect: 2, maxHeightPerVehicleWidth: 0.15 },
+    vehicleContext: { outsideMinScore: 0.9, outsideMinAspect: 2.8, maxHeightPerVehicleWidth: 0.15 },
   },
   platePadding: PLATE_PADDING,
   objectMinScore: 0.25,
