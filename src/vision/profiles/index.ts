@@ -16,13 +16,18 @@ const PLATE_PADDING = { scaleW: 1.3, scaleH: 1.9, shiftUp: 0, minSide: 0, minWid
 const PLATE_SHAPE = { minAspect: 1.7, maxAspect: 10, minHeight: 3, minScore: 0.6, maxHeightShare: 0.2 };
 
 /**
- * Accuracy first (offline jobs, body-worn uploads): native resolution; FaceBoxes at two magnifications (small
- * faces) plus SSD on the whole image (large and turned faces); head fallback from detected people; plates from
- * whole-image text in vehicle context plus magnified text passes over each vehicle's lower part.
+ * Accuracy first (offline jobs, body-worn uploads): native resolution up to 4K; FaceBoxes at two magnifications
+ * (small faces) plus SSD on the whole image (large and turned faces); head fallback from detected people; plates
+ * from whole-image text in vehicle context plus magnified text passes over each vehicle's lower part.
  */
 export const THOROUGH_PROFILE: ProfileSpec = {
   id: 'thorough',
-  analysisLongSide: 0,
+  /**
+   * Larger pictures (phone photos of 48 MP, 8K video) are analysed at 4096 px: every pass already works at or under
+   * that (FaceBoxes ≤ 4.5 MP, whole-image text 1280 px, SSD and CenterNet 512 px), while a native-size analysis
+   * copy made a 60 MP photo cost 3.9 GB and a 256 MP one exhausted the detector's WASM memory.
+   */
+  analysisLongSide: 4096,
   faces: {
     minConfidence: 0.2,
     ssdWholeImage: true,

@@ -21,7 +21,7 @@ export interface HeadFallbackSpec {
 
 export interface ProfileSpec {
   readonly id: string;
-  /** Longest side of the analysis image the frame loop should deliver; 0 means the source resolution. */
+  /** Longest side of the analysis image the frame loop should deliver (smaller sources as they are); 0: the source's. */
   readonly analysisLongSide: number;
   readonly faces: FaceSearchSpec;
   readonly facePadding: Padding;
