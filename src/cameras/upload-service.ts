@@ -20,6 +20,8 @@ import type { SegmentPublisher } from './segment-publisher.js';
 export interface UploadServiceOptions {
   dataDir: string;
   maxBytes: number;
+  /** Largest frame (width × height) accepted: decoding and analysis memory grow with it. */
+  maxPixels: number;
   tools: MediaTools;
   clock: Clock;
   logger: Logger;
@@ -28,6 +30,15 @@ export interface UploadServiceOptions {
   camera(id: string): CameraConfig;
   /** The offline redactor (one detector worker for every job), built on first use. */
   redactor(): Promise<FileRedactor>;
+}
+
+function frameTooLarge(info: MediaInfo, maxPixels: number): GatewayError {
+  const megapixels = (pixels: number): string => `${(pixels / 1e6).toFixed(1)} MP`;
+  return new GatewayError(
+    'PGW_ERR_INPUT_INVALID',
+    `upload frames are ${info.width}×${info.height} (${megapixels(info.width * info.height)}), over the limit of ${megapixels(maxPixels)} (cameras.uploadMaxPixels)`,
+    { width: info.width, height: info.height, maxPixels },
+  );
 }
 
 /** Jobs kept for `GET /v1/jobs/:id` after they finished. */
@@ -84,6 +95,7 @@ export class UploadService {
       if (counter.bytes === 0) throw new GatewayError('PGW_ERR_INPUT_INVALID', 'upload is empty (0 bytes)', {});
       info = await probeMedia(this.options.tools, path);
       if (info.kind !== 'video') throw new GatewayError('PGW_ERR_INPUT_INVALID', 'upload is an image, not a video clip', {});
+      if (info.width * info.height > this.options.maxPixels) throw frameTooLarge(info, this.options.maxPixels);
     } catch (error) {
       await rm(path, { force: true });
       throw error;

@@ -79,7 +79,7 @@ describe('body-worn uploads (H6)', () => {
   const spool = () => listing(join(gw.dataDir, 'spool', 'bw1'));
 
   beforeAll(async () => {
-    gw = await openTestGateway({ pipeline: { offlineProfile: 'none' }, cameras: { devices: [{ id: 'bw1', kind: 'bodyworn' }, { id: 'bw2', kind: 'bodyworn' }, { id: 'bw3', kind: 'bodyworn', masks: [LEFT_HALF] }], uploadMaxBytes: 200_000 } });
+    gw = await openTestGateway({ pipeline: { offlineProfile: 'none' }, cameras: { devices: [{ id: 'bw1', kind: 'bodyworn' }, { id: 'bw2', kind: 'bodyworn' }, { id: 'bw3', kind: 'bodyworn', masks: [LEFT_HALF] }], uploadMaxBytes: 200_000, uploadMaxPixels: 320 * 240 } });
     operator = await gw.token('op-1', ['operator']);
   });
 
@@ -141,6 +141,12 @@ describe('body-worn uploads (H6)', () => {
     }
     const oversized = await upload(Buffer.concat([makeClip(2), Buffer.alloc(200_000)]), operator);
     expect(oversized.statusCode).toBe(413);
+    execFileSync('/usr/bin/ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=gray:size=640x480:rate=10', '-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', whole, '-y']);
+    const largeClip = readFileSync(whole);
+    writeFileSync(whole, '');
+    const large = await upload(largeClip, operator);
+    expect(large.statusCode).toBe(422);
+    expect(large.json().detail).toBe('upload frames are 640×480 (0.3 MP), over the limit of 0.1 MP (cameras.uploadMaxPixels)');
     expect(uploads()).toEqual([]);
     expect(spool()).toEqual(before);
   });

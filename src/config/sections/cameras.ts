@@ -53,6 +53,13 @@ export const camerasSection = z
     rtspTimeoutMs: z.number().int().min(500).max(60_000).default(5000).describe('RTSP socket timeout (connect and read).'),
     previewFps: z.number().int().min(0).max(10).default(2).describe('Frames per second of the redacted MJPEG preview (0: no preview).'),
     uploadMaxBytes: z.number().int().min(1024).max(64 * 1024 ** 3).default(2 * 1024 ** 3).describe('Largest body-worn upload accepted, in bytes.'),
+    uploadMaxPixels: z
+      .number()
+      .int()
+      .min(64 * 64)
+      .max(16384 * 16384)
+      .default(4096 * 2160)
+      .describe('Largest frame (width × height) of a body-worn upload accepted; memory grows with it (default 4K: 4096 × 2160).'),
   })
   .prefault({})
   .describe('Live cameras: registry, reconnect and stall supervision, uploads.');
