@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -7,10 +8,11 @@ import { createFileRedactor, type FileRedactor } from '../pipeline/file-redactor
 import type { RedactionReport } from '../pipeline/frame-report.js';
 import type { RedactionStyle } from '../redact/region-ops.js';
 import { describeError, GatewayError } from '../shared/errors.js';
-import { createLogger } from '../shared/logger.js';
+import { createLogger, type Logger } from '../shared/logger.js';
 import type { ObjectClass } from '../vision/detector.js';
 import type { DetectorSpec } from '../vision/registry.js';
 import { CONFIG_FLAGS, configOverrides, parseCommandArgs, type CommandIo } from './common.js';
+import { onStopSignals } from './stop-signals.js';
 
 const USAGE = 'usage: privacy-gateway redact <input...> --out-dir DIR [--report FILE.json] [--style pixelate|blur|fill] [--classes face,plate] [--profile thorough|live|none]';
 
@@ -60,13 +62,37 @@ function progressBar(io: CommandIo, input: string): { update(done: number, total
   };
 }
 
-async function redactOne(redactor: FileRedactor, io: CommandIo, input: string, outDir: string): Promise<RedactionReport> {
+/** The output being written, so that an interrupt can remove its partial file. */
+interface InProgress {
+  output?: string | undefined;
+}
+
+async function redactOne(redactor: FileRedactor, io: CommandIo, input: string, outDir: string, inProgress: InProgress): Promise<RedactionReport> {
   const bar = progressBar(io, input);
+  inProgress.output = outputPathFor(outDir, input);
   try {
-    return await redactor.redactFile(input, { outputPath: outputPathFor(outDir, input), onProgress: (done, total) => bar.update(done, total) });
+    return await redactor.redactFile(input, { outputPath: inProgress.output, onProgress: (done, total) => bar.update(done, total) });
   } finally {
+    inProgress.output = undefined;
     bar.stop();
   }
+}
+
+/**
+ * Ctrl-C or SIGTERM ends the command with status 130 and removes the file being written: the redactor removes
+ * `<name>.partial` when a file fails, but a signal would otherwise end the process first and leave it. The
+ * detector is closed first (it lets a detection in flight finish): exiting while ONNX Runtime runs aborts.
+ */
+function exitOnInterrupt(io: CommandIo, inProgress: InProgress, redactor: FileRedactor, logger: Logger): () => void {
+  return onStopSignals((signal) => {
+    const output = inProgress.output;
+    io.stderr.write(`redact: interrupted by ${signal}${output === undefined ? '' : `; ${basename(output)} was not written`}\n`);
+    void redactor.close().finally(() => {
+      // After the close: the encoder may only have created the file while the detection in flight finished.
+      if (output !== undefined) rmSync(`${output}.partial`, { force: true });
+      process.exit(130);
+    });
+  }, logger);
 }
 
 /** `redact`: every input is processed even when others fail; one line per failure; exit 1 if any failed. */
@@ -83,10 +109,12 @@ export async function runRedact(argv: string[], io: CommandIo): Promise<number> 
   const redactor = await createFileRedactor({ detector: detectorSpec(config, profile, classes), settings: config.pipeline, style, classes, logger });
   const reports: RedactionReport[] = [];
   const errors: { input: string; error: string }[] = [];
+  const inProgress: InProgress = {};
+  const removeInterruptHandler = exitOnInterrupt(io, inProgress, redactor, logger);
   try {
     for (const input of positionals) {
       try {
-        const report = await redactOne(redactor, io, input, outDir);
+        const report = await redactOne(redactor, io, input, outDir, inProgress);
         reports.push(report);
         if (report.failClosedFrames > 0) {
           errors.push({ input, error: `${basename(input)}: ${report.failClosedFrames} frames fully redacted because the detector failed` });
@@ -97,6 +125,7 @@ export async function runRedact(argv: string[], io: CommandIo): Promise<number> 
       }
     }
   } finally {
+    removeInterruptHandler();
     await redactor.close();
   }
   for (const { error } of errors) io.stderr.write(`redact: ${error}\n`);
