@@ -33,15 +33,14 @@ export interface SetResult {
 
 /** Scores every image of a set for each class it is labelled for. */
 export async function evaluateSet(set: EvalSet, source: RegionSource, onImage?: (done: number, total: number) => void): Promise<SetResult[]> {
-  const perClass = new Map<string, ImageScore[]>(set.classes.map((cls) => [cls, []]));
+  const perClass = new Map(set.classes.map((cls) => [cls, { redacting: redactingClasses(cls), scores: [] as ImageScore[] }]));
   let totalMs = 0;
   let totalCpuMs: number | null = 0;
   for (const [index, image] of set.images.entries()) {
     const { regions, detectMs, detectCpuMs } = await source(image.path);
     totalMs += detectMs;
     totalCpuMs = detectCpuMs === undefined || totalCpuMs === null ? null : totalCpuMs + detectCpuMs;
-    for (const [cls, scores] of perClass) {
-      const redacting = redactingClasses(cls);
+    for (const [cls, { redacting, scores }] of perClass) {
       const own = regions.filter((r) => redacting.has(r.class));
       scores.push(scoreImage(image.boxes.filter((b) => b.cls === cls), own, image.width, image.height));
     }
@@ -49,5 +48,5 @@ export async function evaluateSet(set: EvalSet, source: RegionSource, onImage?: 
   }
   const count = Math.max(1, set.images.length);
   const meanDetectCpuMs = totalCpuMs === null ? null : totalCpuMs / count;
-  return [...perClass].map(([cls, scores]) => ({ set: set.name, cls, score: aggregate(scores), meanDetectMs: totalMs / count, meanDetectCpuMs }));
+  return [...perClass].map(([cls, { scores }]) => ({ set: set.name, cls, score: aggregate(scores), meanDetectMs: totalMs / count, meanDetectCpuMs }));
 }

@@ -1,22 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { onStopSignals, REPEAT_WINDOW_MS } from '../../src/cli/stop-signals.js';
 import { createLogger } from '../../src/shared/logger.js';
+import { freePort } from '../cameras/rtsp-harness.js';
 import { tempDir } from '../pipeline/helpers.js';
 
 const logger = createLogger({ level: 'silent' });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('stop signals', () => {
   let removeListeners: (() => void) | undefined;

@@ -21,7 +21,7 @@ export interface HeadFallbackSpec {
 
 export interface ProfileSpec {
   readonly id: string;
-  /** Longest side of the analysis image the frame loop should deliver (smaller sources as they are); 0: the source's. */
+  /** Longest side of the analysis image the frame loop should deliver; smaller sources are analysed as they are. */
   readonly analysisLongSide: number;
   readonly faces: FaceSearchSpec;
   readonly facePadding: Padding;
@@ -136,7 +136,7 @@ export class ProfileDetector implements Detector {
 
   inputSize(sourceWidth: number, sourceHeight: number): { width: number; height: number } {
     const longest = Math.max(sourceWidth, sourceHeight);
-    if (this.spec.analysisLongSide <= 0 || longest <= this.spec.analysisLongSide) return { width: sourceWidth, height: sourceHeight };
+    if (longest <= this.spec.analysisLongSide) return { width: sourceWidth, height: sourceHeight };
     const scale = this.spec.analysisLongSide / longest;
     return { width: Math.max(2, Math.round((sourceWidth * scale) / 2) * 2), height: Math.max(2, Math.round((sourceHeight * scale) / 2) * 2) };
   }
