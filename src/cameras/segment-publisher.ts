@@ -126,6 +126,7 @@ export function sidecarOf(camera: CameraConfig, segment: FinishedSegment, origin
     end: new Date(segment.endMs).toISOString(),
     startMs: segment.startMs,
     endMs: segment.endMs,
+    timeSource: segment.timeSource ?? 'gateway',
     frameCount: segment.frames,
     fps: segment.fps,
     width: segment.width,

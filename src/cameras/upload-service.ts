@@ -15,6 +15,7 @@ import { describeError, GatewayError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { StoragePressurePort } from '../shared/ports.js';
 import type { Principal, UploadJob } from '../shared/types.js';
+import { recordingTimeOf, type RecordingTime } from './recording-time.js';
 import type { SegmentPublisher } from './segment-publisher.js';
 
 export interface UploadServiceOptions {
@@ -22,6 +23,8 @@ export interface UploadServiceOptions {
   maxBytes: number;
   /** Largest frame (width × height) accepted: decoding and analysis memory grow with it. */
   maxPixels: number;
+  /** Oldest recording start an upload may claim, as an age at upload. */
+  maxAgeMs: number;
   tools: MediaTools;
   clock: Clock;
   logger: Logger;
@@ -39,6 +42,14 @@ function frameTooLarge(info: MediaInfo, maxPixels: number): GatewayError {
     `upload frames are ${info.width}×${info.height} (${megapixels(info.width * info.height)}), over the limit of ${megapixels(maxPixels)} (cameras.uploadMaxPixels)`,
     { width: info.width, height: info.height, maxPixels },
   );
+}
+
+/** What the uploader says besides the clip itself. */
+export interface UploadOptions {
+  /** Content-Length, when sent: a larger upload is refused before any byte is stored. */
+  readonly declaredBytes?: number;
+  /** When recording started, by the device (epoch ms). */
+  readonly recordedAtMs?: number;
 }
 
 /** Jobs kept for `GET /v1/jobs/:id` after they finished. */
@@ -73,22 +84,14 @@ export class UploadService {
     return this.options.maxBytes;
   }
 
-  async accept(principal: Principal, cameraId: string, body: Readable, declaredBytes: number | undefined): Promise<UploadJob> {
+  async accept(principal: Principal, cameraId: string, body: Readable, options: UploadOptions = {}): Promise<UploadJob> {
     const camera = this.options.camera(cameraId);
-    if (camera.kind !== 'bodyworn') throw new GatewayError('PGW_ERR_CONFLICT', `camera ${cameraId} is not a body-worn camera`, { camera: cameraId });
-    if (principal.deviceId !== undefined && principal.deviceId !== cameraId) {
-      throw new GatewayError('PGW_ERR_FORBIDDEN', `device ${principal.deviceId} may only upload as itself`, { camera: cameraId });
-    }
-    if (declaredBytes !== undefined && declaredBytes > this.options.maxBytes) {
-      throw new GatewayError('PGW_ERR_PAYLOAD_TOO_LARGE', `upload of ${declaredBytes} bytes exceeds ${this.options.maxBytes} bytes`, { maxBytes: this.options.maxBytes });
-    }
-    if (this.options.pressure && !this.options.pressure.acceptingOriginals()) {
-      throw new GatewayError('PGW_ERR_UNAVAILABLE', 'storage is under pressure: uploads are refused until the spool drains', {});
-    }
+    this.checkAdmission(principal, camera, options.declaredBytes);
     const id = `job_${randomBytes(12).toString('hex')}`;
     const path = join(this.dir, `${id}.upload`);
     const counter = { bytes: 0 };
     let info: MediaInfo;
+    let recorded: RecordingTime;
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
       await pipeline(body, sizeLimit(this.options.maxBytes, counter), createWriteStream(path, { flags: 'wx', mode: 0o600 }));
@@ -96,17 +99,38 @@ export class UploadService {
       info = await probeMedia(this.options.tools, path);
       if (info.kind !== 'video') throw new GatewayError('PGW_ERR_INPUT_INVALID', 'upload is an image, not a video clip', {});
       if (info.width * info.height > this.options.maxPixels) throw frameTooLarge(info, this.options.maxPixels);
+      recorded = recordingTimeOf({
+        uploadedAtMs: this.options.clock.now(), durationMs: Math.round(info.durationMs ?? 0), maxAgeMs: this.options.maxAgeMs,
+        ...(options.recordedAtMs === undefined ? {} : { statedMs: options.recordedAtMs }),
+        ...(info.createdAtMs === undefined ? {} : { createdAtMs: info.createdAtMs }),
+      });
     } catch (error) {
       await rm(path, { force: true });
       throw error;
     }
+    if (recorded.ignoredCreationMs !== undefined) {
+      this.options.logger.warn({ job: id, camera: cameraId, creationTime: new Date(recorded.ignoredCreationMs).toISOString() }, 'upload: the clip\'s creation time is implausible (device clock?); filed under its upload time');
+    }
     const job: UploadJob = {
-      id, camera: cameraId, state: 'queued', bytes: counter.bytes, framesDone: 0, framesExpected: info.expectedFrames ?? null,
-      error: null, segmentId: null, createdAt: this.options.clock.now(), finishedAt: null,
+      id, camera: cameraId, recordedAt: recorded.startMs, recordedAtSource: recorded.source, state: 'queued', bytes: counter.bytes,
+      framesDone: 0, framesExpected: info.expectedFrames ?? null, error: null, segmentId: null, createdAt: this.options.clock.now(), finishedAt: null,
     };
     this.remember(job);
-    this.queue = this.queue.then(() => this.run(job, camera, path, info));
+    this.queue = this.queue.then(() => this.run(job, camera, path, recorded));
     return { ...job };
+  }
+
+  private checkAdmission(principal: Principal, camera: CameraConfig, declaredBytes: number | undefined): void {
+    if (camera.kind !== 'bodyworn') throw new GatewayError('PGW_ERR_CONFLICT', `camera ${camera.id} is not a body-worn camera`, { camera: camera.id });
+    if (principal.deviceId !== undefined && principal.deviceId !== camera.id) {
+      throw new GatewayError('PGW_ERR_FORBIDDEN', `device ${principal.deviceId} may only upload as itself`, { camera: camera.id });
+    }
+    if (declaredBytes !== undefined && declaredBytes > this.options.maxBytes) {
+      throw new GatewayError('PGW_ERR_PAYLOAD_TOO_LARGE', `upload of ${declaredBytes} bytes exceeds ${this.options.maxBytes} bytes`, { maxBytes: this.options.maxBytes });
+    }
+    if (this.options.pressure && !this.options.pressure.acceptingOriginals()) {
+      throw new GatewayError('PGW_ERR_UNAVAILABLE', 'storage is under pressure: uploads are refused until the spool drains', {});
+    }
   }
 
   job(id: string): UploadJob {
@@ -120,11 +144,9 @@ export class UploadService {
     await this.queue;
   }
 
-  private async run(job: UploadJob, camera: CameraConfig, path: string, info: MediaInfo): Promise<void> {
+  private async run(job: UploadJob, camera: CameraConfig, path: string, recorded: RecordingTime): Promise<void> {
     job.state = 'running';
     const output = join(this.dir, `${job.id}.mp4`);
-    const startMs = job.createdAt;
-    const endMs = startMs + Math.round(info.durationMs ?? 0);
     let outcome: { state: 'done' | 'failed'; error: string | null } = { state: 'done', error: null };
     try {
       const redactor = await this.options.redactor();
@@ -135,8 +157,9 @@ export class UploadService {
           job.framesDone = done;
         },
       });
+      const { startMs, endMs } = recorded;
       await this.options.publisher.original(camera.id, { sequence: 0, startMs, endMs, data: await readFile(path), privacyMasks: camera.masks });
-      await this.publish(job, camera, output, report, startMs, endMs);
+      await this.publish(job, camera, output, report, recorded);
     } catch (error) {
       outcome = { state: 'failed', error: describeError(error) };
       this.options.logger.info({ job: job.id, camera: camera.id, reason: outcome.error }, 'upload job failed');
@@ -148,7 +171,8 @@ export class UploadService {
     }
   }
 
-  private async publish(job: UploadJob, camera: CameraConfig, output: string, report: RedactionReport, startMs: number, endMs: number): Promise<void> {
+  private async publish(job: UploadJob, camera: CameraConfig, output: string, report: RedactionReport, recorded: RecordingTime): Promise<void> {
+    const { startMs, endMs } = recorded;
     const segmentId = `${segmentIdOf(camera.id, startMs)}-${job.id.slice(4, 12)}`;
     const spoolDir = join(this.options.dataDir, 'spool', camera.id);
     await mkdir(spoolDir, { recursive: true });
@@ -160,6 +184,7 @@ export class UploadService {
     this.options.publisher.segment(camera, {
       segmentId, ...moved, startMs, endMs, frames: report.frameCount, failClosedFrames: report.failClosedFrames, regionsPerClass,
       masks: camera.masks.length, width: report.width, height: report.height, fps: report.fps ?? 0, detector: report.detector,
+      timeSource: recorded.source,
     });
     job.segmentId = segmentId;
   }

@@ -22,6 +22,8 @@ export interface MediaInfo {
   readonly pixelAspect?: string;
   /** ffmpeg filters that turn a JPEG's stored pixels upright by its EXIF orientation (decoded without autorotation). */
   readonly upright?: string;
+  /** When the recording started, by the container's own `creation_time` (as the recording device's clock set it). */
+  readonly createdAtMs?: number;
 }
 
 interface ProbeStream extends Partial<OrientedStream> {
@@ -36,7 +38,7 @@ interface ProbeStream extends Partial<OrientedStream> {
 
 interface ProbeOutput {
   streams?: ProbeStream[];
-  format?: { format_name?: string; duration?: string };
+  format?: { format_name?: string; duration?: string; tags?: { creation_time?: string } };
 }
 
 const SUPPORTED_IMAGE_CODECS = new Set(['mjpeg', 'png']);
@@ -100,7 +102,7 @@ export interface OrientedStream {
   readonly width: number;
   readonly height: number;
   readonly side_data_list?: readonly { rotation?: number }[];
-  readonly tags?: { rotate?: string };
+  readonly tags?: { rotate?: string; creation_time?: string };
   readonly sample_aspect_ratio?: string;
 }
 
@@ -175,6 +177,13 @@ function videoTiming(video: ProbeStream, formatDuration: string | undefined) {
   return { rate: fps === parseRate(rate) ? rate : '25/1', fps, variableRate, durationMs, expectedFrames };
 }
 
+/** The container's creation time (else the video stream's): an ISO 8601 instant, as MP4 and QuickTime store it. */
+function creationTime(probe: ProbeOutput, video: ProbeStream): { createdAtMs?: number } {
+  const stated = probe.format?.tags?.creation_time ?? video.tags?.creation_time;
+  const ms = stated === undefined ? Number.NaN : Date.parse(stated);
+  return Number.isFinite(ms) ? { createdAtMs: ms } : {};
+}
+
 /** What the frame loop needs to know about an input, or a one-line reason why it cannot be processed. */
 export async function probeMedia(tools: MediaTools, path: string): Promise<MediaInfo> {
   await checkFile(path);
@@ -186,5 +195,5 @@ export async function probeMedia(tools: MediaTools, path: string): Promise<Media
   if (!video || !video.width || !video.height) throw invalid(path, 'contains no video stream or image');
   const stream = { ...video, width: video.width, height: video.height };
   if (IMAGE_FORMATS.test(probe.format?.format_name ?? '') || video.codec_name === 'gif') return imageInfo(path, stream);
-  return { kind: 'video', ...decodedGeometry(stream), ...videoTiming(video, probe.format?.duration) };
+  return { kind: 'video', ...decodedGeometry(stream), ...videoTiming(video, probe.format?.duration), ...creationTime(probe, video) };
 }

@@ -1,4 +1,5 @@
 import type { CameraConfig } from '../config/sections/cameras.js';
+import type { RecordingTimeSource } from '../shared/types.js';
 import type { ObjectClass } from '../vision/detector.js';
 import type { DetectorSpec } from '../vision/registry.js';
 import type { LoopSettings } from './frame-loop.js';
@@ -53,6 +54,8 @@ export interface FinishedSegment {
   height: number;
   fps: number;
   detector: { id: string; models: { id: string; sha256: string }[] };
+  /** How startMs/endMs are known; absent for live segments, which the gateway's clock times as frames arrive. */
+  timeSource?: RecordingTimeSource;
 }
 
 export type CameraFault = 'stalled' | 'resolution_changed' | 'source_ended' | 'decoder_failed' | 'start_failed';

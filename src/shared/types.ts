@@ -51,9 +51,18 @@ export interface CameraStatus {
 }
 
 /** A body-worn upload job, as the upload service tracks it and the API shows it. */
+/**
+ * Where an upload's recording time came from: the uploader's `recordedAt`, the clip's own creation time, or the
+ * upload's arrival minus the clip's duration (the latest the recording can have started).
+ */
+export type RecordingTimeSource = 'request' | 'container' | 'upload';
+
 export interface UploadJob {
   id: string;
   camera: string;
+  /** When the clip's recording started (epoch ms), and how that is known. */
+  recordedAt: number;
+  recordedAtSource: RecordingTimeSource;
   state: 'queued' | 'running' | 'done' | 'failed';
   bytes: number;
   framesDone: number;

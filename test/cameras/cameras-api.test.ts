@@ -72,6 +72,14 @@ describe('cameras API', () => {
 
 const LEFT_HALF: [number, number][] = [[0, 0], [0.5, 0], [0.5, 1], [0, 1]];
 
+/** A 2 s clip whose container says it was created at `iso`, as a body-worn camera's clock would stamp it. */
+function clipCreatedAt(iso: string): Buffer {
+  return execFileSync('/usr/bin/ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=10', '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast',
+    '-g', '10', '-pix_fmt', 'yuv420p', '-metadata', `creation_time=${iso}`, '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-f', 'mp4', 'pipe:1',
+  ]);
+}
+
 describe('body-worn uploads (H6)', () => {
   let gw: TestGateway;
   let operator: string;
@@ -168,6 +176,48 @@ describe('body-worn uploads (H6)', () => {
     }
     expect(job.state).toBe('failed');
     expect(job.error).toMatch(/truncated or corrupt|decod/);
+    expect(uploads()).toEqual([]);
+    expect(spool()).toEqual(before);
+  });
+
+  const finished = async (id: string) => {
+    let job = { state: 'queued' } as { state: string; segmentId: string | null; error: string | null };
+    for (let i = 0; i < 300 && job.state !== 'done' && job.state !== 'failed'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      job = (await gw.api.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(operator) })).json();
+    }
+    expect(job.error).toBeNull();
+    return job;
+  };
+
+  it('files an upload under its recording time: the stated recordedAt, else the clip\'s creation time, else its arrival (C1)', async () => {
+    const now = gw.clock.now();
+    const created = new Date(now - 3 * 3_600_000).toISOString();
+    const fromClip = await upload(clipCreatedAt(created), operator);
+    expect(fromClip.json()).toMatchObject({ recordedAt: created, recordedAtSource: 'container' });
+    const job = await finished(fromClip.json<{ id: string }>().id);
+    const sidecar = JSON.parse(readFileSync(join(gw.dataDir, 'spool', 'bw1', `${job.segmentId}.json`), 'utf8')) as { start: string; endMs: number; timeSource: string; originals: { originalId: string }[] };
+    expect(sidecar).toMatchObject({ start: created, endMs: Date.parse(created) + 2000, timeSource: 'container' });
+    expect(gw.security.vault.get(sidecar.originals[0]?.originalId ?? '')).toMatchObject({ startMs: Date.parse(created), endMs: Date.parse(created) + 2000 });
+
+    const stated = new Date(now - 3_600_000).toISOString();
+    const fromRequest = await gw.api.inject({ method: 'POST', url: `/v1/uploads?camera=bw1&recordedAt=${stated}`, headers: { ...bearer(operator), 'content-type': 'video/mp4' }, payload: clipCreatedAt(created) });
+    expect(fromRequest.json()).toMatchObject({ recordedAt: stated, recordedAtSource: 'request' });
+    const resetClock = await upload(clipCreatedAt('2000-01-01T00:00:00Z'), operator);
+    expect(resetClock.json()).toMatchObject({ recordedAt: new Date(now - 2000).toISOString(), recordedAtSource: 'upload' });
+    await finished(fromRequest.json<{ id: string }>().id);
+    await finished(resetClock.json<{ id: string }>().id);
+  });
+
+  it('refuses a recordedAt in the future or malformed, leaving nothing behind', async () => {
+    const before = spool();
+    const future = new Date(gw.clock.now() + 3_600_000).toISOString();
+    const ahead = await gw.api.inject({ method: 'POST', url: `/v1/uploads?camera=bw1&recordedAt=${future}`, headers: { ...bearer(operator), 'content-type': 'video/mp4' }, payload: makeClip(1) });
+    expect(ahead.statusCode).toBe(422);
+    expect(ahead.json().detail).toMatch(/^recordedAt .* ends after the upload arrived \(latest possible start /);
+    const malformed = await gw.api.inject({ method: 'POST', url: '/v1/uploads?camera=bw1&recordedAt=yesterday', headers: { ...bearer(operator), 'content-type': 'video/mp4' }, payload: makeClip(1) });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().detail).toMatch(/recordedAt/);
     expect(uploads()).toEqual([]);
     expect(spool()).toEqual(before);
   });

@@ -1,14 +1,14 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { CAMERA_ID } from '../schema-parts.js';
-import type { Principal, UploadJob } from '../../shared/types.js';
+import type { Principal, RecordingTimeSource, UploadJob } from '../../shared/types.js';
 import { GatewayError } from '../../shared/errors.js';
 import { principalOf } from '../auth.js';
 
 /** What the upload routes need; implemented by the camera module's upload service, wired in app.ts. */
 export interface UploadsApiService {
   readonly maxBytes: number;
-  accept(principal: Principal, cameraId: string, body: Readable, declaredBytes: number | undefined): Promise<UploadJob>;
+  accept(principal: Principal, cameraId: string, body: Readable, options: { declaredBytes?: number; recordedAtMs?: number }): Promise<UploadJob>;
   job(id: string): UploadJob;
 }
 
@@ -16,7 +16,13 @@ const jobSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    id: { type: 'string' }, camera: { type: 'string' }, state: { type: 'string', enum: ['queued', 'running', 'done', 'failed'] },
+    id: { type: 'string' }, camera: { type: 'string' },
+    recordedAt: { type: 'string', format: 'date-time', description: 'When the recording started: retention runs from it and access requests select by it.' },
+    recordedAtSource: {
+      type: 'string', enum: ['request', 'container', 'upload'] satisfies RecordingTimeSource[],
+      description: "How recordedAt is known: the request's recordedAt, the clip's own creation time, or the upload's arrival minus the clip's duration (no plausible time given).",
+    },
+    state: { type: 'string', enum: ['queued', 'running', 'done', 'failed'] },
     bytes: { type: 'integer' }, framesDone: { type: 'integer' }, framesExpected: { type: ['integer', 'null'] },
     progress: { type: ['number', 'null'], description: 'Share of frames done, when the clip announces its frame count.' },
     error: { type: ['string', 'null'] }, segmentId: { type: ['string', 'null'] },
@@ -28,6 +34,7 @@ function view(job: UploadJob) {
   return {
     ...job,
     progress: job.state === 'done' ? 1 : job.framesExpected ? Math.min(1, job.framesDone / job.framesExpected) : null,
+    recordedAt: new Date(job.recordedAt).toISOString(),
     createdAt: new Date(job.createdAt).toISOString(),
     finishedAt: job.finishedAt === null ? null : new Date(job.finishedAt).toISOString(),
   };
@@ -46,7 +53,16 @@ export const uploadsRoutes: FastifyPluginAsync<{ service: UploadsApiService }> =
     preValidation: app.guards.requireRole(),
     schema: {
       tags: ['uploads'], summary: 'Upload a body-worn clip for redaction', security: [{ bearer: [] }],
-      querystring: { type: 'object', additionalProperties: false, required: ['camera'], properties: { camera: CAMERA_ID } },
+      querystring: {
+        type: 'object', additionalProperties: false, required: ['camera'],
+        properties: {
+          camera: CAMERA_ID,
+          recordedAt: {
+            type: 'string', format: 'date-time',
+            description: "When the device started recording the clip (RFC 3339). Without it the clip's own creation time is used when plausible, else the upload's arrival minus the clip's duration.",
+          },
+        },
+      },
       response: { 202: jobSchema },
     },
   }, async (request, reply) => {
@@ -54,7 +70,11 @@ export const uploadsRoutes: FastifyPluginAsync<{ service: UploadsApiService }> =
     if (!mayUpload(principal)) throw new GatewayError('PGW_ERR_FORBIDDEN', 'uploads need the operator role or a device token with the upload scope', { subject: principal.subject });
     const length = request.headers['content-length'];
     const declared = length === undefined ? undefined : Number(length);
-    const job = await service.accept(principal, (request.query as { camera: string }).camera, request.body as Readable, declared);
+    const query = request.query as { camera: string; recordedAt?: string };
+    const job = await service.accept(principal, query.camera, request.body as Readable, {
+      ...(declared === undefined ? {} : { declaredBytes: declared }),
+      ...(query.recordedAt === undefined ? {} : { recordedAtMs: Date.parse(query.recordedAt) }),
+    });
     return reply.code(202).send(view(job));
   });
   app.get('/v1/jobs/:id', {

@@ -60,6 +60,14 @@ export const camerasSection = z
       .max(16384 * 16384)
       .default(4096 * 2160)
       .describe('Largest frame (width × height) of a body-worn upload accepted; memory grows with it (default 4K: 4096 × 2160).'),
+    uploadMaxAgeHours: z
+      .number()
+      .positive()
+      .max(87_600)
+      .default(720)
+      .describe(
+        'Oldest recording time an upload may claim, in hours before it arrives. A `recordedAt` older than this is refused; an older creation time in the clip is taken for a reset device clock and ignored (the upload time is used).',
+      ),
   })
   .prefault({})
   .describe('Live cameras: registry, reconnect and stall supervision, uploads.');
