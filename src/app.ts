@@ -198,6 +198,7 @@ export function createGateway(config: Readonly<Config>, logger: Logger, clock: C
       await components.uplink?.start();
       await components.sensors?.service.start();
       components.cameras.start();
+      await components.uploads.service.resume();
       const url = await components.api.listen({ host: config.http.host, port: config.http.port });
       // The demo camera is a registry camera like any other (own process, vault, sidecars, outbox, status).
       const demo = components.cameras.list().some((camera) => camera.id === DEMO_CAMERA.id);
@@ -207,7 +208,7 @@ export function createGateway(config: Readonly<Config>, logger: Logger, clock: C
       if (stopped) return;
       stopped = true;
       await components?.api.close();
-      await components?.uploads.service.drain();
+      await components?.uploads.service.stop();
       await components?.uploads.redactor.close();
       await components?.cameras.stop();
       await components?.sensors?.service.stop();

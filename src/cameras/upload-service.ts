@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,6 +13,7 @@ import type { RedactionReport } from '../pipeline/frame-report.js';
 import type { Clock } from '../shared/clock.js';
 import { describeError, GatewayError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { writeFileDurably } from '../shared/durable-file.js';
 import type { StoragePressurePort } from '../shared/ports.js';
 import type { Principal, UploadJob } from '../shared/types.js';
 import { recordingTimeOf, type RecordingTime } from './recording-time.js';
@@ -66,15 +67,64 @@ function sizeLimit(maxBytes: number, counter: { bytes: number }): Transform {
 }
 
 /**
- * Body-worn uploads (H6): the clip streams into a private temp file (size-limited), is checked to be video,
- * then one job at a time encrypts the original into the vault (P2), redacts it through the same frame loop
- * as files (createFileRedactor), and publishes the redacted segment with its sidecar. The temp file is
- * removed on every path, success or failure, so a bad upload leaves nothing behind.
+ * An accepted upload as it is kept on disk beside its clip (`<id>.json`), so that a job the gateway acknowledged
+ * with 202 survives a stop or a crash and is run at the next start.
+ */
+interface JobRecord {
+  readonly id: string;
+  readonly camera: string;
+  readonly bytes: number;
+  readonly framesExpected: number | null;
+  readonly createdAt: number;
+  readonly recorded: RecordingTime;
+  /** Starts at which the job was resumed; a clip that keeps bringing the gateway down is given up. */
+  readonly resumed?: number;
+}
+
+/** A job resumed this many times without finishing is failed, so that one clip cannot stop every later start. */
+const MAX_RESUMES = 3;
+
+const JOB_ID = /^job_[0-9a-f]{24}$/;
+
+function isJobRecord(value: unknown): value is JobRecord {
+  const record = value as Partial<JobRecord> | null;
+  return typeof record?.id === 'string' && JOB_ID.test(record.id) && typeof record.camera === 'string' && typeof record.bytes === 'number'
+    && typeof record.createdAt === 'number' && typeof record.recorded?.startMs === 'number' && typeof record.recorded.endMs === 'number';
+}
+
+async function readRecord(path: string): Promise<JobRecord | undefined> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
+    return isJobRecord(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Flushes a received clip to disk before the upload is acknowledged, so an accepted job survives power loss. */
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Body-worn uploads (H6): the clip streams into a private temp file (size-limited), is checked to be video and
+ * recorded as an accepted job; then one job at a time encrypts the original into the vault (P2), redacts it
+ * through the same frame loop as files (createFileRedactor), and publishes the redacted segment with its
+ * sidecar. A finished job (done or failed) leaves nothing behind. A job cut short by a stop or a crash keeps
+ * its clip and record (0600, in a 0700 directory) and runs again at the next start (`resume`), because the
+ * device was told it was accepted and may have deleted its own copy.
  */
 export class UploadService {
   private readonly jobs = new Map<string, UploadJob>();
   private queue: Promise<void> = Promise.resolve();
   private readonly dir: string;
+  /** Aborts the running job's redaction when the gateway stops. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: UploadServiceOptions) {
     this.dir = join(options.dataDir, 'work', 'uploads');
@@ -88,36 +138,100 @@ export class UploadService {
     const camera = this.options.camera(cameraId);
     this.checkAdmission(principal, camera, options.declaredBytes);
     const id = `job_${randomBytes(12).toString('hex')}`;
-    const path = join(this.dir, `${id}.upload`);
+    const path = this.clipPath(id);
     const counter = { bytes: 0 };
-    let info: MediaInfo;
-    let recorded: RecordingTime;
+    let record: JobRecord;
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
       await pipeline(body, sizeLimit(this.options.maxBytes, counter), createWriteStream(path, { flags: 'wx', mode: 0o600 }));
       if (counter.bytes === 0) throw new GatewayError('PGW_ERR_INPUT_INVALID', 'upload is empty (0 bytes)', {});
-      info = await probeMedia(this.options.tools, path);
+      const info = await probeMedia(this.options.tools, path);
       if (info.kind !== 'video') throw new GatewayError('PGW_ERR_INPUT_INVALID', 'upload is an image, not a video clip', {});
       if (info.width * info.height > this.options.maxPixels) throw frameTooLarge(info, this.options.maxPixels);
-      recorded = recordingTimeOf({
-        uploadedAtMs: this.options.clock.now(), durationMs: Math.round(info.durationMs ?? 0), maxAgeMs: this.options.maxAgeMs,
-        ...(options.recordedAtMs === undefined ? {} : { statedMs: options.recordedAtMs }),
-        ...(info.createdAtMs === undefined ? {} : { createdAtMs: info.createdAtMs }),
-      });
+      record = { id, camera: cameraId, bytes: counter.bytes, framesExpected: info.expectedFrames ?? null, createdAt: this.options.clock.now(), recorded: this.recordingTime(id, info, options) };
+      await syncFile(path);
+      writeFileDurably(this.recordPath(id), JSON.stringify(record), 0o600);
     } catch (error) {
       await rm(path, { force: true });
       throw error;
     }
-    if (recorded.ignoredCreationMs !== undefined) {
-      this.options.logger.warn({ job: id, camera: cameraId, creationTime: new Date(recorded.ignoredCreationMs).toISOString() }, 'upload: the clip\'s creation time is implausible (device clock?); filed under its upload time');
+    return { ...this.enqueue(record) };
+  }
+
+  /**
+   * Runs the jobs a stop or a crash left (clip and record present) and removes whatever else is in the work
+   * directory: clips never acknowledged (no record), records of finished jobs, half-written outputs.
+   */
+  async resume(): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return 0;
     }
-    const job: UploadJob = {
-      id, camera: cameraId, recordedAt: recorded.startMs, recordedAtSource: recorded.source, state: 'queued', bytes: counter.bytes,
-      framesDone: 0, framesExpected: info.expectedFrames ?? null, error: null, segmentId: null, createdAt: this.options.clock.now(), finishedAt: null,
-    };
+    const records: JobRecord[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json'))) {
+      const record = await readRecord(join(this.dir, name));
+      if (record && names.includes(`${record.id}.upload`)) records.push(record);
+    }
+    const kept = new Set(records.flatMap((r) => [`${r.id}.json`, `${r.id}.upload`]));
+    for (const name of names.filter((n) => !kept.has(n))) await rm(join(this.dir, name), { force: true, recursive: true });
+    const resumed: string[] = [];
+    for (const record of records.sort((a, b) => a.createdAt - b.createdAt)) {
+      const attempt = { ...record, resumed: (record.resumed ?? 0) + 1 };
+      if (attempt.resumed > MAX_RESUMES) await this.giveUp(attempt);
+      else {
+        writeFileDurably(this.recordPath(record.id), JSON.stringify(attempt), 0o600);
+        this.enqueue(attempt);
+        resumed.push(record.id);
+      }
+    }
+    if (resumed.length > 0) this.options.logger.info({ jobs: resumed }, 'upload jobs resumed after a restart');
+    return resumed.length;
+  }
+
+  private async giveUp(record: JobRecord): Promise<void> {
+    const error = `not finished after ${MAX_RESUMES} restarts of the gateway; the clip was discarded`;
+    this.options.logger.error({ job: record.id, camera: record.camera }, `upload job ${error}`);
+    const job = this.jobView(record);
+    Object.assign(job, { state: 'failed', error, finishedAt: this.options.clock.now() });
     this.remember(job);
-    this.queue = this.queue.then(() => this.run(job, camera, path, recorded));
-    return { ...job };
+    await rm(this.recordPath(record.id), { force: true });
+    await rm(this.clipPath(record.id), { force: true });
+  }
+
+  /** Stops the running job (its clip and record stay for the next start) and runs no further job. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.queue;
+  }
+
+  private recordingTime(id: string, info: MediaInfo, options: UploadOptions): RecordingTime {
+    const recorded = recordingTimeOf({
+      uploadedAtMs: this.options.clock.now(), durationMs: Math.round(info.durationMs ?? 0), maxAgeMs: this.options.maxAgeMs,
+      ...(options.recordedAtMs === undefined ? {} : { statedMs: options.recordedAtMs }),
+      ...(info.createdAtMs === undefined ? {} : { createdAtMs: info.createdAtMs }),
+    });
+    if (recorded.ignoredCreationMs !== undefined) {
+      const creationTime = new Date(recorded.ignoredCreationMs).toISOString();
+      this.options.logger.warn({ job: id, creationTime }, "upload: the clip's creation time is implausible (device clock?); filed under its upload time");
+    }
+    return recorded;
+  }
+
+  private jobView(record: JobRecord): UploadJob {
+    return {
+      id: record.id, camera: record.camera, recordedAt: record.recorded.startMs, recordedAtSource: record.recorded.source,
+      state: 'queued', bytes: record.bytes, framesDone: 0, framesExpected: record.framesExpected, error: null, segmentId: null,
+      createdAt: record.createdAt, finishedAt: null,
+    };
+  }
+
+  private enqueue(record: JobRecord): UploadJob {
+    const job = this.jobView(record);
+    this.remember(job);
+    this.queue = this.queue.then(() => (this.stopping.signal.aborted ? undefined : this.run(job, record.recorded)));
+    return job;
   }
 
   private checkAdmission(principal: Principal, camera: CameraConfig, declaredBytes: number | undefined): void {
@@ -139,20 +253,31 @@ export class UploadService {
     return { ...job };
   }
 
-  /** Waits for every queued job (shutdown, tests). */
+  /** Waits for every queued job (tests). */
   async drain(): Promise<void> {
     await this.queue;
   }
 
-  private async run(job: UploadJob, camera: CameraConfig, path: string, recorded: RecordingTime): Promise<void> {
+  private clipPath(id: string): string {
+    return join(this.dir, `${id}.upload`);
+  }
+
+  private recordPath(id: string): string {
+    return join(this.dir, `${id}.json`);
+  }
+
+  private async run(job: UploadJob, recorded: RecordingTime): Promise<void> {
     job.state = 'running';
+    const path = this.clipPath(job.id);
     const output = join(this.dir, `${job.id}.mp4`);
     let outcome: { state: 'done' | 'failed'; error: string | null } = { state: 'done', error: null };
     try {
+      const camera = this.options.camera(job.camera);
       const redactor = await this.options.redactor();
       const report = await redactor.redactFile(path, {
         outputPath: output,
         masks: camera.masks,
+        signal: this.stopping.signal,
         onProgress: (done) => {
           job.framesDone = done;
         },
@@ -162,13 +287,20 @@ export class UploadService {
       await this.publish(job, camera, output, report, recorded);
     } catch (error) {
       outcome = { state: 'failed', error: describeError(error) };
-      this.options.logger.info({ job: job.id, camera: camera.id, reason: outcome.error }, 'upload job failed');
-    } finally {
-      await rm(path, { force: true });
-      await rm(output, { force: true });
-      // The job reads as finished only once nothing of the upload is left in the work directory.
-      Object.assign(job, outcome, { finishedAt: this.options.clock.now() });
+      if (this.stopping.signal.aborted) {
+        // Cut short by the stop, not by the clip: its clip and record stay, and the next start runs it again.
+        await rm(output, { force: true });
+        Object.assign(job, { state: 'queued', framesDone: 0 });
+        return;
+      }
+      this.options.logger.info({ job: job.id, camera: job.camera, reason: outcome.error }, 'upload job failed');
     }
+    // The record goes first: once it is gone the job is finished, whatever a crash leaves of the rest.
+    await rm(this.recordPath(job.id), { force: true });
+    await rm(path, { force: true });
+    await rm(output, { force: true });
+    // The job reads as finished only once nothing of the upload is left in the work directory.
+    Object.assign(job, outcome, { finishedAt: this.options.clock.now() });
   }
 
   private async publish(job: UploadJob, camera: CameraConfig, output: string, report: RedactionReport, recorded: RecordingTime): Promise<void> {

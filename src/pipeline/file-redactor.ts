@@ -39,6 +39,8 @@ export interface RedactFileOptions {
   onProgress?: (framesDone: number, framesExpected: number | undefined) => void;
   /** Static privacy masks (A6) blacked out on every frame before anything else, e.g. a body-worn camera's. */
   masks?: readonly MaskPolygon[];
+  /** Cancels the file: decoding stops, nothing is written and the call rejects (the gateway is stopping). */
+  signal?: AbortSignal;
 }
 
 export interface FileRedactor {
@@ -140,7 +142,14 @@ async function runFile(job: FileJob, inputPath: string, fileOptions: RedactFileO
         fileOptions.onProgress?.(frames.length, info.expectedFrames);
       },
     });
-    const result = await loop.run();
+    const { signal } = fileOptions;
+    const cancelled = (): GatewayError => new GatewayError('PGW_ERR_UNAVAILABLE', `${basename(inputPath)}: redaction cancelled`, { path: inputPath });
+    // Checked and subscribed in one synchronous step, so a cancel can never fall between the two.
+    if (signal?.aborted) throw cancelled();
+    const cancel = (): void => void loop.stop();
+    signal?.addEventListener('abort', cancel, { once: true });
+    const result = await loop.run().finally(() => signal?.removeEventListener('abort', cancel));
+    if (signal?.aborted) throw cancelled();
     checkComplete(inputPath, info, result.frames);
     await encoder?.finish();
     if (outputPath !== undefined) await rename(`${outputPath}.partial`, outputPath);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createSecurityStack, type SecurityStack } from '../../src/access/security-stack.js';
 import { issueLocalToken } from '../../src/api/local-token.js';
-import { composeApi } from '../../src/app.js';
+import { composeApi, type Components } from '../../src/app.js';
 import type { RetentionModule } from '../../src/retention/retention-module.js';
 import { openCatalog, type CatalogDatabase } from '../../src/catalog/database.js';
 import { configSchema, type Config, type ConfigInput } from '../../src/config/schema.js';
@@ -41,6 +41,7 @@ export interface TestGateway {
   security: SecurityStack;
   api: FastifyInstance;
   retention: RetentionModule;
+  uploads: Components['uploads'];
   config: Config;
   token(subject: string, roles: Role[], options?: { ttlSec?: number; amr?: string[] }): Promise<string>;
   close(): Promise<void>;
@@ -50,7 +51,7 @@ export interface TestGateway {
 export async function openTestGateway(overrides: Omit<ConfigInput, 'dataDir'> = {}, dataDir = tempDir(), clock = new ManualClock(Date.UTC(2026, 2, 1, 12))): Promise<TestGateway> {
   const config = testConfig(dataDir, overrides);
   const db = openCatalog(join(dataDir, 'catalog.db'));
-  const { security, api, retention } = await composeApi(config, silentLogger(), clock, db);
+  const { security, api, retention, uploads } = await composeApi(config, silentLogger(), clock, db);
   return {
     dataDir,
     clock,
@@ -58,6 +59,7 @@ export async function openTestGateway(overrides: Omit<ConfigInput, 'dataDir'> = 
     security,
     api,
     retention,
+    uploads,
     config,
     token: (subject, roles, options = {}) =>
       issueLocalToken(security.tokenKey.privateKey, security.tokenKey.keyId, {

@@ -167,6 +167,28 @@ describe('file redaction through the frame loop', () => {
     expect(existsSync(`${out}.partial`)).toBe(false);
   });
 
+  it('stops a file when cancelled: rejects, writes nothing, and the redactor serves the next file', async () => {
+    const input = join(dir, 'long.mkv');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=20', '-c:v', 'libx264', '-preset', 'ultrafast', input]);
+    const out = join(dir, 'long.out.mp4');
+    const controller = new AbortController();
+    let done = 0;
+    const redacting = redactor.redactFile(input, {
+      outputPath: out,
+      signal: controller.signal,
+      onProgress: (frames) => {
+        done = frames;
+        if (frames === 25) controller.abort();
+      },
+    });
+    await expect(redacting).rejects.toThrow('long.mkv: redaction cancelled');
+    expect(done).toBeLessThan(500);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.partial`)).toBe(false);
+    await expect(redactor.redactFile(input, { outputPath: out, signal: controller.signal })).rejects.toThrow('redaction cancelled');
+    expect((await redactor.redactFile(input, { outputPath: out })).frameCount).toBe(500);
+  });
+
   it('rejects image formats other than JPEG and PNG', async () => {
     const bmp = join(dir, 'frame.bmp');
     ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=64x48', '-frames:v', '1', bmp]);

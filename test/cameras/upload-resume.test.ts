@@ -1,0 +1,82 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bearer, makeClip, openTestGateway, removeDir, type TestGateway } from '../access/security-fixtures.js';
+
+const CONFIG = { pipeline: { offlineProfile: 'none' as const }, cameras: { devices: [{ id: 'bw1', kind: 'bodyworn' as const }] } };
+
+function listing(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+}
+
+describe('body-worn upload jobs across a stop (no accepted clip is lost, no plaintext is left)', () => {
+  let gw: TestGateway | undefined;
+
+  afterAll(async () => {
+    await gw?.close();
+    if (gw) removeDir(gw.dataDir);
+  });
+
+  it('keeps the clips of jobs a stop cut short, runs them at the next start and cleans up everything else', async () => {
+    const first = await openTestGateway(CONFIG);
+    const operator = await first.token('op-1', ['operator']);
+    const upload = async (): Promise<string> => {
+      const response = await first.api.inject({ method: 'POST', url: '/v1/uploads?camera=bw1', headers: { ...bearer(operator), 'content-type': 'video/mp4' }, payload: makeClip(3) });
+      expect(response.statusCode).toBe(202);
+      return response.json<{ id: string }>().id;
+    };
+    const ids = [await upload(), await upload()];
+    await first.uploads.service.stop();
+    const work = join(first.dataDir, 'work', 'uploads');
+    const spool = join(first.dataDir, 'spool', 'bw1');
+    const left = listing(work);
+    // The second job never started; the first was cut short or finished (then nothing of it is left).
+    expect(left).toEqual(expect.arrayContaining([`${ids[1]}.json`, `${ids[1]}.upload`]));
+    expect(left.filter((name) => !/^job_[0-9a-f]{24}\.(json|upload)$/.test(name))).toEqual([]);
+    const finishedBeforeStop = listing(spool).filter((name) => name.endsWith('.mp4')).length;
+    expect(finishedBeforeStop + left.length / 2).toBe(2);
+    await first.close();
+    // A crash can also leave a clip that was never acknowledged and a half-written output.
+    writeFileSync(join(work, 'job_00000000000000000000aaaa.upload'), 'never acknowledged');
+    writeFileSync(join(work, `${ids[1]}.mp4.partial`), 'half written');
+
+    gw = await openTestGateway(CONFIG, first.dataDir);
+    expect(await gw.uploads.service.resume()).toBe(left.length / 2);
+    await gw.uploads.service.drain();
+    const again = await gw.token('op-1', ['operator']);
+    for (const id of left.filter((name) => name.endsWith('.json')).map((name) => name.replace('.json', ''))) {
+      const job = (await gw.api.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(again) })).json<{ state: string; error: string | null }>();
+      expect(job).toMatchObject({ state: 'done', error: null });
+    }
+    expect(listing(work)).toEqual([]);
+    const segments = listing(spool).filter((name) => name.endsWith('.mp4'));
+    expect(segments).toHaveLength(2);
+    for (const segment of segments) expect(listing(spool)).toContain(segment.replace('.mp4', '.json'));
+  });
+
+  it('gives a clip up after three restarts that did not finish it, so one clip cannot stop every later start', async () => {
+    const first = await openTestGateway(CONFIG);
+    const operator = await first.token('op-1', ['operator']);
+    // Stopped first, so the accepted job is recorded but never run.
+    await first.uploads.service.stop();
+    const response = await first.api.inject({ method: 'POST', url: '/v1/uploads?camera=bw1', headers: { ...bearer(operator), 'content-type': 'video/mp4' }, payload: makeClip(1) });
+    const id = response.json<{ id: string }>().id;
+    await first.close();
+    const work = join(first.dataDir, 'work', 'uploads');
+    const recordPath = join(work, `${id}.json`);
+    expect(existsSync(recordPath)).toBe(true);
+    writeFileSync(recordPath, JSON.stringify({ ...JSON.parse(readFileSync(recordPath, 'utf8')), resumed: 3 }));
+
+    const second = await openTestGateway(CONFIG, first.dataDir);
+    try {
+      expect(await second.uploads.service.resume()).toBe(0);
+      const job = (await second.api.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(await second.token('op-1', ['operator'])) })).json<{ state: string; error: string }>();
+      expect(job).toMatchObject({ state: 'failed', error: 'not finished after 3 restarts of the gateway; the clip was discarded' });
+      expect(listing(work)).toEqual([]);
+      expect(listing(join(first.dataDir, 'spool', 'bw1')).filter((name) => name.endsWith('.mp4'))).toEqual([]);
+    } finally {
+      await second.close();
+      removeDir(first.dataDir);
+    }
+  });
+});
