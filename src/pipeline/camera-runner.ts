@@ -10,7 +10,7 @@ import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { DetectorHost, type DetectOutcome } from '../vision/detector-host.js';
 import type { CameraFault, CameraMessage, CameraRuntimeSpec } from './camera-protocol.js';
-import { CameraSegmenter } from './camera-segmenter.js';
+import { CameraSegmenter, clearEarlierRuns } from './camera-segmenter.js';
 import { cameraDecoderArgs, cameraInput, GRAPH_START_MARK, ORIGINALS_FD, probeCamera, type CameraInfo, type CameraInput } from './camera-source.js';
 import { Fmp4Cutter } from './fmp4-cutter.js';
 import { FrameLoop, type FrameSink } from './frame-loop.js';
@@ -69,6 +69,8 @@ export class CameraRunner {
     const input = cameraInput(camera.source, settings.rtspTimeoutMs);
     const info = await probeCamera(deps.tools, input, settings.rtspTimeoutMs * 2);
     await mkdir(spec.workDir, { recursive: true });
+    const cleared = await clearEarlierRuns(spec.workDir);
+    if (cleared > 0) deps.logger.info({ camera: camera.id, files: cleared }, 'removed the unfinished segments of an earlier run');
     await mkdir(spec.spoolDir, { recursive: true });
     this.host = spec.detector.kind === 'none' ? null : new TimedDetectorHost((ms) => this.detectorLatencies.length < MAX_LATENCY_SAMPLES && this.detectorLatencies.push(ms), {
       spec: spec.detector, clock: deps.clock, logger: deps.logger, detectTimeoutMs: settings.detectTimeoutMs,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { open, readdir, rename } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDirectory } from '../shared/durable-file.js';
 import type { RedactedRegion } from './frame-report.js';
@@ -47,6 +47,18 @@ async function hashAndSync(path: string): Promise<{ sha256: string; bytes: numbe
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Removes what earlier runs of a camera left in its work directory. A camera process that was killed (or whose
+ * gateway was) leaves its unfinished segment there: an MP4 without its index, which nothing can play or publish,
+ * and which would otherwise stay on disk for good. One process runs a camera at a time, so the next run of the
+ * camera clears the directory before it writes.
+ */
+export async function clearEarlierRuns(workDir: string): Promise<number> {
+  const names = await readdir(workDir);
+  for (const name of names) await rm(join(workDir, name), { force: true, recursive: true });
+  return names.length;
 }
 
 /** Hashes and fsyncs a finished file, renames it into the spool as `<segmentId>.mp4` and fsyncs the directory. */

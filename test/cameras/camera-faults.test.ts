@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -54,6 +55,22 @@ describe('camera faults are contained to the camera (H5)', () => {
     await waitFor('flaky camera back', () => status('flaky').state === 'streaming' && status('flaky').outputFps > 0, 30_000);
     expect(status('steady').reconnects).toBe(0);
   }, 90_000);
+
+  it('removes the unfinished segment of a killed camera process when the camera restarts', async () => {
+    const { live, dir } = await harness([{ id: 'cam', source: 'testsrc:320x240@25', profile: 'none' }]);
+    const work = join(dir, 'work', 'cameras', 'cam');
+    const files = () => (existsSync(work) ? readdirSync(work) : []);
+    await waitFor('a segment in progress', () => files().length > 0, 30_000);
+    const killed = files();
+    const pids = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'camera-process']).toString().trim().split('\n');
+    expect(pids).toHaveLength(1);
+    process.kill(Number(pids[0]), 'SIGKILL');
+    await waitFor('the camera restarted', () => live.cameras.status('cam').reconnects >= 1 && live.cameras.status('cam').state === 'streaming', 30_000);
+    await waitFor('the new run writing', () => files().length > 0, 10_000);
+    for (const name of killed) expect(files()).not.toContain(name);
+    const runOf = (name: string) => name.split('-')[0];
+    expect(files().map(runOf).filter((run) => killed.map(runOf).includes(run))).toEqual([]);
+  }, 60_000);
 
   it('restarts a camera whose source stalls (no frames, connection open) and recovers when it flows again', async () => {
     const rtsp = await server({ '/cam': testPattern(320, 240) });
