@@ -100,7 +100,7 @@ function createCameras(config: Readonly<Config>, logger: Logger, clock: Clock, c
   const uploadRedactor = new LazyFileRedactor(config.pipeline, logger.child({ module: 'uploads' }));
   const uploads = new UploadService({
     dataDir: config.dataDir, maxBytes: config.cameras.uploadMaxBytes, maxPixels: config.cameras.uploadMaxPixels, maxAgeMs: config.cameras.uploadMaxAgeHours * 3_600_000, tools: mediaTools(), clock, logger: logger.child({ module: 'uploads' }),
-    publisher: cameras.publisher, camera: (id) => cameras.get(id), redactor: () => uploadRedactor.get(), ...(uplink ? { pressure: uplink } : {}),
+    publisher: cameras.publisher, keys: security.vault, camera: (id) => cameras.get(id), redactor: () => uploadRedactor.get(), ...(uplink ? { pressure: uplink } : {}),
   });
   return { cameras, uploads, uploadRedactor };
 }

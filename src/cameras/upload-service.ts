@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { CameraConfig } from '../config/sections/cameras.js';
+import { encryptingStream, fileKeyBytes, fileKeyOf, forgetFileKey, newFileKey, readDecrypted, type FileKey } from '../media/encrypted-file.js';
 import { probeMedia, type MediaInfo } from '../media/media-probe.js';
 import type { MediaTools } from '../media/media-tools.js';
 import { moveIntoSpool, segmentIdOf } from '../pipeline/camera-segmenter.js';
@@ -14,7 +15,7 @@ import type { Clock } from '../shared/clock.js';
 import { describeError, GatewayError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { writeFileDurably } from '../shared/durable-file.js';
-import type { StoragePressurePort } from '../shared/ports.js';
+import type { KeySealPort, SealedKey, StoragePressurePort } from '../shared/ports.js';
 import type { Principal, UploadJob } from '../shared/types.js';
 import { recordingTimeOf, type RecordingTime } from './recording-time.js';
 import type { SegmentPublisher } from './segment-publisher.js';
@@ -30,6 +31,8 @@ export interface UploadServiceOptions {
   clock: Clock;
   logger: Logger;
   publisher: SegmentPublisher;
+  /** Seals each clip's key (the vault), so a waiting clip is ciphertext on disk and still readable after a restart. */
+  keys: KeySealPort;
   pressure?: StoragePressurePort;
   camera(id: string): CameraConfig;
   /** The offline redactor (one detector worker for every job), built on first use. */
@@ -56,10 +59,11 @@ export interface UploadOptions {
 /** Jobs kept for `GET /v1/jobs/:id` after they finished. */
 const JOBS_KEPT = 500;
 
-function sizeLimit(maxBytes: number, counter: { bytes: number }): Transform {
+function sizeLimit(maxBytes: number, counter: { bytes: number; hash: Hash }): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       counter.bytes += chunk.length;
+      counter.hash.update(chunk);
       if (counter.bytes > maxBytes) callback(new GatewayError('PGW_ERR_PAYLOAD_TOO_LARGE', `upload exceeds ${maxBytes} bytes`, { maxBytes }));
       else callback(null, chunk);
     },
@@ -77,6 +81,10 @@ interface JobRecord {
   readonly framesExpected: number | null;
   readonly createdAt: number;
   readonly recorded: RecordingTime;
+  /** SHA-256 of the clip as received, checked when it is read back for the vault. */
+  readonly sha256: string;
+  /** The clip's file key, sealed by the vault's KEK (the clip lies on disk encrypted under it). */
+  readonly sealedKey: SealedKey;
   /** Starts at which the job was resumed; a clip that keeps bringing the gateway down is given up. */
   readonly resumed?: number;
 }
@@ -89,7 +97,8 @@ const JOB_ID = /^job_[0-9a-f]{24}$/;
 function isJobRecord(value: unknown): value is JobRecord {
   const record = value as Partial<JobRecord> | null;
   return typeof record?.id === 'string' && JOB_ID.test(record.id) && typeof record.camera === 'string' && typeof record.bytes === 'number'
-    && typeof record.createdAt === 'number' && typeof record.recorded?.startMs === 'number' && typeof record.recorded.endMs === 'number';
+    && typeof record.createdAt === 'number' && typeof record.recorded?.startMs === 'number' && typeof record.recorded.endMs === 'number'
+    && typeof record.sha256 === 'string' && typeof record.sealedKey?.kekId === 'string' && typeof record.sealedKey.wrapped === 'string';
 }
 
 async function readRecord(path: string): Promise<JobRecord | undefined> {
@@ -139,23 +148,29 @@ export class UploadService {
     this.checkAdmission(principal, camera, options.declaredBytes);
     const id = `job_${randomBytes(12).toString('hex')}`;
     const path = this.clipPath(id);
-    const counter = { bytes: 0 };
+    const counter = { bytes: 0, hash: createHash('sha256') };
+    const fileKey = newFileKey();
     let record: JobRecord;
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await pipeline(body, sizeLimit(this.options.maxBytes, counter), createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+      // Encrypted from the first byte: the original never lies on disk in plaintext (P2), even after kill -9.
+      await pipeline(body, sizeLimit(this.options.maxBytes, counter), encryptingStream(fileKey), createWriteStream(path, { flags: 'wx', mode: 0o600 }));
       if (counter.bytes === 0) throw new GatewayError('PGW_ERR_INPUT_INVALID', 'upload is empty (0 bytes)', {});
-      const info = await probeMedia(this.options.tools, path);
+      const info = await probeMedia(this.options.tools, path, fileKey);
       if (info.kind !== 'video') throw new GatewayError('PGW_ERR_INPUT_INVALID', 'upload is an image, not a video clip', {});
       if (info.width * info.height > this.options.maxPixels) throw frameTooLarge(info, this.options.maxPixels);
-      record = { id, camera: cameraId, bytes: counter.bytes, framesExpected: info.expectedFrames ?? null, createdAt: this.options.clock.now(), recorded: this.recordingTime(id, info, options) };
+      record = {
+        id, camera: cameraId, bytes: counter.bytes, framesExpected: info.expectedFrames ?? null, createdAt: this.options.clock.now(),
+        recorded: this.recordingTime(id, info, options), sha256: counter.hash.digest('hex'), sealedKey: await this.options.keys.sealKey(fileKeyBytes(fileKey), Buffer.from(id)),
+      };
       await syncFile(path);
       writeFileDurably(this.recordPath(id), JSON.stringify(record), 0o600);
     } catch (error) {
+      forgetFileKey(fileKey);
       await rm(path, { force: true });
       throw error;
     }
-    return { ...this.enqueue(record) };
+    return { ...this.enqueue(record, fileKey) };
   }
 
   /**
@@ -179,19 +194,24 @@ export class UploadService {
     const resumed: string[] = [];
     for (const record of records.sort((a, b) => a.createdAt - b.createdAt)) {
       const attempt = { ...record, resumed: (record.resumed ?? 0) + 1 };
-      if (attempt.resumed > MAX_RESUMES) await this.giveUp(attempt);
-      else {
-        writeFileDurably(this.recordPath(record.id), JSON.stringify(attempt), 0o600);
-        this.enqueue(attempt);
-        resumed.push(record.id);
+      if (attempt.resumed > MAX_RESUMES) {
+        await this.giveUp(attempt, `not finished after ${MAX_RESUMES} restarts of the gateway; the clip was discarded`);
+        continue;
       }
+      const fileKey = await this.options.keys.unsealKey(record.sealedKey, Buffer.from(record.id)).then(fileKeyOf, () => undefined);
+      if (!fileKey) {
+        await this.giveUp(attempt, "the clip's key can no longer be unsealed (the key-encryption key was rotated since); the clip was discarded");
+        continue;
+      }
+      writeFileDurably(this.recordPath(record.id), JSON.stringify(attempt), 0o600);
+      this.enqueue(attempt, fileKey);
+      resumed.push(record.id);
     }
     if (resumed.length > 0) this.options.logger.info({ jobs: resumed }, 'upload jobs resumed after a restart');
     return resumed.length;
   }
 
-  private async giveUp(record: JobRecord): Promise<void> {
-    const error = `not finished after ${MAX_RESUMES} restarts of the gateway; the clip was discarded`;
+  private async giveUp(record: JobRecord, error: string): Promise<void> {
     this.options.logger.error({ job: record.id, camera: record.camera }, `upload job ${error}`);
     const job = this.jobView(record);
     Object.assign(job, { state: 'failed', error, finishedAt: this.options.clock.now() });
@@ -227,10 +247,16 @@ export class UploadService {
     };
   }
 
-  private enqueue(record: JobRecord): UploadJob {
+  private enqueue(record: JobRecord, fileKey: FileKey): UploadJob {
     const job = this.jobView(record);
     this.remember(job);
-    this.queue = this.queue.then(() => (this.stopping.signal.aborted ? undefined : this.run(job, record.recorded)));
+    this.queue = this.queue.then(async () => {
+      try {
+        if (!this.stopping.signal.aborted) await this.run(job, record, fileKey);
+      } finally {
+        forgetFileKey(fileKey);
+      }
+    });
     return job;
   }
 
@@ -266,7 +292,8 @@ export class UploadService {
     return join(this.dir, `${id}.json`);
   }
 
-  private async run(job: UploadJob, recorded: RecordingTime): Promise<void> {
+  private async run(job: UploadJob, record: JobRecord, fileKey: FileKey): Promise<void> {
+    const { recorded } = record;
     job.state = 'running';
     const path = this.clipPath(job.id);
     const output = join(this.dir, `${job.id}.mp4`);
@@ -278,12 +305,17 @@ export class UploadService {
         outputPath: output,
         masks: camera.masks,
         signal: this.stopping.signal,
+        fileKey,
         onProgress: (done) => {
           job.framesDone = done;
         },
       });
       const { startMs, endMs } = recorded;
-      await this.options.publisher.original(camera.id, { sequence: 0, startMs, endMs, data: await readFile(path), privacyMasks: camera.masks });
+      const data = await readDecrypted(path, fileKey);
+      if (createHash('sha256').update(data).digest('hex') !== record.sha256) {
+        throw new GatewayError('PGW_ERR_VAULT_INTEGRITY', 'the clip changed on disk while it waited; it was not stored', { job: job.id });
+      }
+      await this.options.publisher.original(camera.id, { sequence: 0, startMs, endMs, data, privacyMasks: camera.masks });
       await this.publish(job, camera, output, report, recorded);
     } catch (error) {
       outcome = { state: 'failed', error: describeError(error) };

@@ -10,6 +10,8 @@ export interface FrameSize {
 
 export interface DecoderPlan {
   readonly input: string;
+  /** Options that open the input (before `-i`), e.g. the key of an input encrypted at rest. */
+  readonly inputOptions?: readonly string[];
   /** Demuxer to force, e.g. `lavfi` for the demo camera's test source. */
   readonly inputFormat?: string;
   /** Read the input at its native rate (`-re`), as a live camera would deliver it. */
@@ -59,7 +61,7 @@ function passthrough(plan: DecoderPlan): string[] {
  */
 export function decoderArgs(plan: DecoderPlan): string[] {
   const input = [
-    ...(plan.realtime ? ['-re'] : []), ...(plan.upright === undefined ? [] : ['-noautorotate']), ...(plan.inputFormat ? ['-f', plan.inputFormat] : []), '-i', plan.input,
+    ...(plan.realtime ? ['-re'] : []), ...(plan.upright === undefined ? [] : ['-noautorotate']), ...(plan.inputFormat ? ['-f', plan.inputFormat] : []), ...(plan.inputOptions ?? []), '-i', plan.input,
   ];
   const common = ['-an', '-sn', '-dn', ...passthrough(plan), '-f', 'rawvideo'];
   const pre = preFilters(plan);

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import sharp from 'sharp';
 import { GatewayError } from '../shared/errors.js';
+import { decryptedHead, mediaInput, type FileKey } from './encrypted-file.js';
 import type { MediaTools } from './media-tools.js';
 
 export interface MediaInfo {
@@ -63,23 +64,25 @@ export function probeFailureReason(stderr: string, fallback: string, startsLikeM
   return `not a readable image or video (${last !== undefined && last !== '' ? last : fallback})`;
 }
 
-function startsWithFtyp(path: string): boolean {
-  const head = Buffer.alloc(8);
+function startsWithFtyp(path: string, fileKey: FileKey | undefined): boolean {
+  const head = Buffer.alloc(16);
   const fd = openSync(path, 'r');
   try {
-    readSync(fd, head, 0, 8, 0);
+    readSync(fd, head, 0, 16, 0);
   } finally {
     closeSync(fd);
   }
-  return head.subarray(4, 8).toString('latin1') === 'ftyp';
+  const plain = fileKey ? decryptedHead(head, fileKey) : head;
+  return plain.subarray(4, 8).toString('latin1') === 'ftyp';
 }
 
-function runProbe(tools: MediaTools, path: string): Promise<ProbeOutput> {
-  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path];
+function runProbe(tools: MediaTools, path: string, fileKey: FileKey | undefined): Promise<ProbeOutput> {
+  const input = mediaInput(path, fileKey);
+  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...input.options, input.url];
   return new Promise((resolve, reject) => {
     execFile(tools.ffprobe, args, { maxBuffer: 4 * 1024 * 1024, timeout: 30_000 }, (error, stdout, stderr) => {
       if (error) {
-        reject(invalid(path, probeFailureReason(stderr, error.message, startsWithFtyp(path)), error));
+        reject(invalid(path, probeFailureReason(stderr, error.message, startsWithFtyp(path, fileKey)), error));
         return;
       }
       resolve(JSON.parse(stdout) as ProbeOutput);
@@ -184,10 +187,13 @@ function creationTime(probe: ProbeOutput, video: ProbeStream): { createdAtMs?: n
   return Number.isFinite(ms) ? { createdAtMs: ms } : {};
 }
 
-/** What the frame loop needs to know about an input, or a one-line reason why it cannot be processed. */
-export async function probeMedia(tools: MediaTools, path: string): Promise<MediaInfo> {
+/**
+ * What the frame loop needs to know about an input, or a one-line reason why it cannot be processed. `fileKey`:
+ * the file is encrypted at rest (see encrypted-file.ts) and is probed through ffprobe's decryption.
+ */
+export async function probeMedia(tools: MediaTools, path: string, fileKey?: FileKey): Promise<MediaInfo> {
   await checkFile(path);
-  const probe = await runProbe(tools, path);
+  const probe = await runProbe(tools, path, fileKey);
   // The decoder maps `0:V:0`: the first video stream that is not an attached picture (an audio file's cover art).
   const videos = probe.streams?.filter((stream) => stream.codec_type === 'video') ?? [];
   const video = videos.find((stream) => stream.disposition?.attached_pic !== 1);

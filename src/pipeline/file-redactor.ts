@@ -1,6 +1,7 @@
 import { rename, rm } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { OutputKind } from '../media/ffmpeg-args.js';
+import { mediaInput, type FileKey } from '../media/encrypted-file.js';
 import { FrameEncoder } from '../media/frame-encoder.js';
 import { probeMedia, type MediaInfo } from '../media/media-probe.js';
 import { mediaTools, type MediaTools } from '../media/media-tools.js';
@@ -41,6 +42,8 @@ export interface RedactFileOptions {
   masks?: readonly MaskPolygon[];
   /** Cancels the file: decoding stops, nothing is written and the call rejects (the gateway is stopping). */
   signal?: AbortSignal;
+  /** The input is encrypted at rest under this key (a body-worn upload): ffmpeg decrypts it as it reads. */
+  fileKey?: FileKey;
 }
 
 export interface FileRedactor {
@@ -58,11 +61,12 @@ function outputKind(info: MediaInfo, outputPath: string): OutputKind {
   return IMAGE_OUTPUT[extname(outputPath).toLowerCase()] ?? 'jpeg';
 }
 
-function sourceOf(inputPath: string, info: MediaInfo): FrameSource {
+function sourceOf(inputPath: string, info: MediaInfo, fileKey: FileKey | undefined): FrameSource {
   // x264 needs even sizes: odd video is cropped by one pixel; images keep their exact size.
   const crop = info.kind === 'video' && (info.width % 2 === 1 || info.height % 2 === 1);
   const size = crop ? { width: info.width & ~1, height: info.height & ~1 } : { width: info.width, height: info.height };
-  return { input: inputPath, size, crop, fps: info.fps, upright: info.upright, ...(info.variableRate ? { constantRate: info.rate } : {}) };
+  const input = mediaInput(inputPath, fileKey);
+  return { input: input.url, inputOptions: input.options, size, crop, fps: info.fps, upright: info.upright, ...(info.variableRate ? { constantRate: info.rate } : {}) };
 }
 
 function checkComplete(inputPath: string, info: MediaInfo, frames: number): void {
@@ -119,8 +123,8 @@ interface FileJob {
 async function runFile(job: FileJob, inputPath: string, fileOptions: RedactFileOptions): Promise<RedactionReport> {
   const { tools, options, host } = job;
   const { settings } = options;
-  const info = await probeMedia(tools, inputPath);
-  const source = sourceOf(inputPath, info);
+  const info = await probeMedia(tools, inputPath, fileOptions.fileKey);
+  const source = sourceOf(inputPath, info, fileOptions.fileKey);
   const { outputPath } = fileOptions;
   const encoder = encoderFor(tools, options, info, source, outputPath);
   const frames: FrameRecord[] = [];

@@ -22,6 +22,8 @@ export interface FrameSink {
 
 export interface FrameSource {
   readonly input: string;
+  /** Options that open the input (before `-i`; see DecoderPlan). */
+  readonly inputOptions?: readonly string[];
   readonly inputFormat?: string;
   readonly realtime?: boolean;
   /** Frame size delivered (the source, cropped to even for video). */
@@ -148,6 +150,7 @@ export class FrameLoop {
     const custom = this.options.decoder;
     const args = (custom?.args ?? decoderArgs)({
       input: source.input,
+      inputOptions: source.inputOptions,
       inputFormat: source.inputFormat,
       realtime: source.realtime,
       output: source.size,

@@ -46,6 +46,23 @@ export interface OriginalsPort {
   store(segment: OriginalSegment): Promise<{ originalId: string; sha256: string }>;
 }
 
+/** A short-lived key wrapped by the vault's key-encryption key. */
+export interface SealedKey {
+  readonly kekId: string;
+  /** base64 */
+  readonly wrapped: string;
+}
+
+/**
+ * Seals the key of a work file holding an original (an upload waiting to be redacted) under the vault's active
+ * KEK, so that the file can be read after a restart while neither it nor its key lies on disk in the clear.
+ */
+export interface KeySealPort {
+  sealKey(key: Buffer, aad: Buffer): Promise<SealedKey>;
+  /** Throws when the KEK is gone (destroyed by a rotation since). */
+  unsealKey(sealed: SealedKey, aad: Buffer): Promise<Buffer>;
+}
+
 /** Kinds of artefacts that may leave the box through the uplink (P8). */
 export type OutboxKind = 'segment' | 'sidecar' | 'sensor_record' | 'sensor_aggregate' | 'audit_checkpoint';
 

@@ -5,7 +5,7 @@ import type { CatalogDatabase } from '../catalog/database.js';
 import type { Clock } from '../shared/clock.js';
 import { GatewayError, isGatewayError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { AuditPort, OriginalSegment, OriginalsPort } from '../shared/ports.js';
+import type { AuditPort, KeySealPort, OriginalSegment, OriginalsPort, SealedKey } from '../shared/ports.js';
 import { removeFileDurably, writeFileAtomic } from './atomic-file.js';
 import type { KeyProvider } from './key-provider.js';
 import { OriginalsStore, type OriginalRecord } from './originals-store.js';
@@ -47,7 +47,7 @@ function directoryName(cameraId: string): string {
  * chunked AES-256-GCM with the segment's identity bound as associated data, the data key wrapped by
  * the provider's active KEK. Plaintext exists only in memory; files hold ciphertext from the first byte.
  */
-export class Vault implements OriginalsPort {
+export class Vault implements OriginalsPort, KeySealPort {
   private readonly store_: OriginalsStore;
   private readonly log: Logger;
 
@@ -86,6 +86,15 @@ export class Vault implements OriginalsPort {
     writeFileAtomic(join(this.options.vaultDir, path), sealed);
     this.store_.insert({ ...meta, sha256, plainBytes: segment.data.length, path, kekId, wrappedDek: wrapped, createdAt: this.options.clock.now(), shreddedAt: null, privacyMasks: segment.privacyMasks ?? [] });
     return { originalId, sha256 };
+  }
+
+  async sealKey(key: Buffer, aad: Buffer): Promise<SealedKey> {
+    const kekId = this.options.keys.activeKekId();
+    return { kekId, wrapped: (await this.options.keys.wrap(kekId, key, aad)).toString('base64') };
+  }
+
+  async unsealKey(sealed: SealedKey, aad: Buffer): Promise<Buffer> {
+    return this.options.keys.unwrap(sealed.kekId, Buffer.from(sealed.wrapped, 'base64'), aad);
   }
 
   get(originalId: string): OriginalRecord | undefined {

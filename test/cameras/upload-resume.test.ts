@@ -1,9 +1,18 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bearer, makeClip, openTestGateway, removeDir, type TestGateway } from '../access/security-fixtures.js';
 
 const CONFIG = { pipeline: { offlineProfile: 'none' as const }, cameras: { devices: [{ id: 'bw1', kind: 'bodyworn' as const }] } };
+
+/** Every file under `dir` whose bytes contain `marker`. */
+function filesContaining(dir: string, marker: Buffer): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path).isFile() && readFileSync(path).includes(marker));
+}
 
 function listing(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
@@ -74,6 +83,59 @@ describe('body-worn upload jobs across a stop (no accepted clip is lost, no plai
       expect(job).toMatchObject({ state: 'failed', error: 'not finished after 3 restarts of the gateway; the clip was discarded' });
       expect(listing(work)).toEqual([]);
       expect(listing(join(first.dataDir, 'spool', 'bw1')).filter((name) => name.endsWith('.mp4'))).toEqual([]);
+    } finally {
+      await second.close();
+      removeDir(first.dataDir);
+    }
+  });
+
+  it('keeps a waiting clip encrypted at rest (P2, B1): no plaintext in the data dir, the original intact after a restart', async () => {
+    const marker = `PGW-PLAINTEXT-MARKER-${randomBytes(8).toString('hex')}`;
+    const clip = execFileSync('/usr/bin/ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=10', '-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast',
+      '-metadata', `title=${marker}`, '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov', 'pipe:1',
+    ]);
+    expect(clip.includes(Buffer.from(marker))).toBe(true);
+    const first = await openTestGateway(CONFIG);
+    const operator = await first.token('op-1', ['operator']);
+    await first.uploads.service.stop();
+    const response = await first.api.inject({ method: 'POST', url: '/v1/uploads?camera=bw1', headers: { ...bearer(operator), 'content-type': 'video/mp4' }, payload: clip });
+    expect(response.statusCode).toBe(202);
+    expect(listing(join(first.dataDir, 'work', 'uploads'))).toHaveLength(2);
+    expect(filesContaining(first.dataDir, Buffer.from(marker))).toEqual([]);
+    await first.close();
+
+    const second = await openTestGateway(CONFIG, first.dataDir);
+    try {
+      expect(await second.uploads.service.resume()).toBe(1);
+      await second.uploads.service.drain();
+      const id = response.json<{ id: string }>().id;
+      const job = (await second.api.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(await second.token('op-1', ['operator'])) })).json<{ state: string; segmentId: string }>();
+      expect(job.state).toBe('done');
+      const sidecar = JSON.parse(readFileSync(join(first.dataDir, 'spool', 'bw1', `${job.segmentId}.json`), 'utf8')) as { originals: { originalId: string }[] };
+      const original = await second.security.vault.open(sidecar.originals[0]?.originalId ?? '', { actor: 'test' });
+      expect(original.equals(clip)).toBe(true);
+      expect(filesContaining(first.dataDir, Buffer.from(marker))).toEqual([]);
+    } finally {
+      await second.close();
+      removeDir(first.dataDir);
+    }
+  });
+
+  it('fails a waiting clip whose sealed key died with a rotated key-encryption key, and removes it', async () => {
+    const first = await openTestGateway(CONFIG);
+    const operator = await first.token('op-1', ['operator']);
+    await first.uploads.service.stop();
+    const response = await first.api.inject({ method: 'POST', url: '/v1/uploads?camera=bw1', headers: { ...bearer(operator), 'content-type': 'video/mp4' }, payload: makeClip(1) });
+    await first.security.vault.rotateKek({ actor: 'admin-1' });
+    await first.close();
+
+    const second = await openTestGateway(CONFIG, first.dataDir);
+    try {
+      expect(await second.uploads.service.resume()).toBe(0);
+      const job = (await second.api.inject({ method: 'GET', url: `/v1/jobs/${response.json<{ id: string }>().id}`, headers: bearer(await second.token('op-1', ['operator'])) })).json<{ state: string; error: string }>();
+      expect(job).toMatchObject({ state: 'failed', error: expect.stringMatching(/key can no longer be unsealed/) as unknown });
+      expect(listing(join(first.dataDir, 'work', 'uploads'))).toEqual([]);
     } finally {
       await second.close();
       removeDir(first.dataDir);

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCipheriv } from 'node:crypto';
+import { newFileKey, readDecrypted } from '../../src/media/encrypted-file.js';
 import { createFileRedactor, type FileRedactor } from '../../src/pipeline/file-redactor.js';
 import { captureLogger, decodeLuma, ffmpeg, probe, SETTINGS, tempDir } from './helpers.js';
 
@@ -187,6 +189,24 @@ describe('file redaction through the frame loop', () => {
     expect(existsSync(`${out}.partial`)).toBe(false);
     await expect(redactor.redactFile(input, { outputPath: out, signal: controller.signal })).rejects.toThrow('redaction cancelled');
     expect((await redactor.redactFile(input, { outputPath: out })).frameCount).toBe(500);
+  });
+
+  it('redacts an input encrypted at rest (MP4 index at the end: ffmpeg seeks through the decryption)', async () => {
+    const plain = join(dir, 'index-last.mp4');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=3', '-c:v', 'libx264', '-preset', 'ultrafast', plain]);
+    const fileKey = newFileKey();
+    const cipher = createCipheriv('aes-128-cbc', fileKey.key, fileKey.iv);
+    const sealed = join(dir, 'index-last.enc');
+    writeFileSync(sealed, Buffer.concat([cipher.update(readFileSync(plain)), cipher.final()]));
+    expect((await readDecrypted(sealed, fileKey)).equals(readFileSync(plain))).toBe(true);
+    const fromSealed = join(dir, 'from-sealed.mp4');
+    const fromPlain = join(dir, 'from-plain.mp4');
+    expect((await redactor.redactFile(sealed, { outputPath: fromSealed, fileKey })).frameCount).toBe(75);
+    await redactor.redactFile(plain, { outputPath: fromPlain });
+    const sealedFrames = decodeLuma(fromSealed, 320, 240);
+    expect(sealedFrames).toHaveLength(75);
+    expect(sealedFrames).toEqual(decodeLuma(fromPlain, 320, 240));
+    await expect(redactor.redactFile(sealed, { outputPath: join(dir, 'no-key.mp4') })).rejects.toThrow(/index-last\.enc: not a readable image or video/);
   });
 
   it('rejects image formats other than JPEG and PNG', async () => {
