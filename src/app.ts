@@ -7,6 +7,7 @@ import { findConsoleRoot } from './api/routes/console.js';
 import { CameraService, DEMO_CAMERA } from './cameras/camera-service.js';
 import { LazyFileRedactor } from './cameras/offline-redactor.js';
 import { UploadService } from './cameras/upload-service.js';
+import { segmentStartOf } from './pipeline/camera-segmenter.js';
 import { mediaTools } from './media/media-tools.js';
 import { CameraStore } from './catalog/camera-store.js';
 import type { Config } from './config/schema.js';
@@ -105,15 +106,20 @@ function createCameras(config: Readonly<Config>, logger: Logger, clock: Clock, c
   return { cameras, uploads, uploadRedactor };
 }
 
-/** Legal holds as uplink eviction sees them: a spooled artefact is held when a hold covers its camera and time. */
-function holdPortOf(retention: RetentionModule): HoldPort {
+/**
+ * Legal holds as uplink eviction sees them: a spooled artefact is held when a hold covers its camera and any time
+ * from its recording start (named in a segment's id; a body-worn upload may be recorded days before it is spooled)
+ * to when it was spooled.
+ */
+export function holdPortOf(retention: RetentionModule): HoldPort {
   return {
     isHeld: (artefact) =>
       retention.service.isHeld({
         id: artefact.key,
         dataClass: artefact.kind === 'segment' ? 'redacted' : artefact.kind === 'sensor_record' || artefact.kind === 'sensor_aggregate' ? 'sensor_minimized' : 'metadata',
         ...(artefact.group ? { cameraId: artefact.group } : {}),
-        recordedAt: artefact.createdAt,
+        recordedAt: Math.min(segmentStartOf(artefact.key) ?? artefact.createdAt, artefact.createdAt),
+        recordedUntil: artefact.createdAt,
       }),
   };
 }

@@ -33,6 +33,17 @@ export function segmentIdOf(cameraId: string, startMs: number): string {
   return `${cameraId}-${new Date(startMs).toISOString().replace(/[-:.]/g, '')}`;
 }
 
+const SEGMENT_START = /-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z(?=[-.:]|$)/;
+
+/** The recording start a segment id (or a key or file name built from one) carries, if any. */
+export function segmentStartOf(idOrKey: string): number | undefined {
+  const match = SEGMENT_START.exec(idOrKey);
+  if (!match) return undefined;
+  const [year, month, day, hour, minute, second, ms] = match.slice(1).map(Number) as [number, number, number, number, number, number, number];
+  const startMs = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  return Number.isFinite(startMs) ? startMs : undefined;
+}
+
 async function hashAndSync(path: string): Promise<{ sha256: string; bytes: number }> {
   const handle = await open(path, 'r+');
   try {

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { issueLocalToken } from '../../src/api/local-token.js';
-import { composeApi, type Components } from '../../src/app.js';
+import { composeApi, holdPortOf, type Components } from '../../src/app.js';
 import { openCatalog, type CatalogDatabase } from '../../src/catalog/database.js';
 import { configSchema } from '../../src/config/schema.js';
+import { segmentIdOf, segmentStartOf } from '../../src/pipeline/camera-segmenter.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import type { Role } from '../../src/shared/types.js';
@@ -85,6 +86,20 @@ describe('retention in the composed gateway (real vault, audit log and JWTs)', (
     expect(lifted.statusCode).toBe(200);
     expect((await sweep()).body).toMatchObject({ deleted: 1, held: 0 });
     await expect(gateway.security.vault.open(originalId, { actor: 'test' })).rejects.toMatchObject({ code: 'PGW_ERR_VAULT_KEY_DESTROYED' });
+  });
+
+  it('keeps a held body-worn upload in the uplink spool by its recording time, not the time it was spooled (H3)', async () => {
+    const incident = T0 - 72 * H;
+    const body = { cameraIds: ['bw1'], from: new Date(incident).toISOString(), to: new Date(incident + H).toISOString(), caseNumber: 'CASE-12', reason: 'use of force review' };
+    expect((await gateway.api.inject({ method: 'POST', url: '/v1/holds', headers: await bearer('anna', 'approver'), payload: body })).statusCode).toBe(201);
+    const holds = holdPortOf(gateway.retention);
+    const spooled = (recordedAt: number, camera = 'bw1') =>
+      ({ path: '/spool/x.mp4', key: `${segmentIdOf(camera, recordedAt)}-a1b2c3d4:0f0f`, kind: 'segment', group: camera, createdAt: T0 }) as const;
+    expect(segmentStartOf(spooled(incident + 600_000).key)).toBe(incident + 600_000);
+    // Docked and spooled three days after the incident it recorded.
+    expect(holds.isHeld(spooled(incident + 600_000))).toBe(true);
+    expect(holds.isHeld(spooled(incident + 600_000, 'bw2'))).toBe(false);
+    expect(holds.isHeld(spooled(T0 - 24 * H))).toBe(false);
   });
 
   it('refuses holds, rule changes and deletion with 503 while the audit log cannot be written (F4)', async () => {
