@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { CatalogDatabase } from '../catalog/database.js';
+import { removeWorkFiles, writeSealedWorkFile } from '../media/encrypted-file.js';
 import type { MediaTools } from '../media/media-tools.js';
 import type { Clock } from '../shared/clock.js';
 import { GatewayError } from '../shared/errors.js';
@@ -50,7 +51,14 @@ export class ExportService {
     private readonly clock: Clock,
     /** Resolved when an export runs: the gateway and its CLIs start without needing ffmpeg. */
     private readonly media: () => MediaTools,
+    /** Where originals are sealed for ffmpeg to read (`dataDir/work/exports`). */
+    private readonly workDir: string,
   ) {}
+
+  /** Removes sealed work files an interrupted export left (unreadable: their keys died with the process). */
+  async removeLeftovers(): Promise<void> {
+    await removeWorkFiles(this.workDir);
+  }
 
   start(principal: Principal, requestId: string, scope: ExportScope): StartedExport {
     const record = this.access.visible(principal, requestId);
@@ -109,6 +117,26 @@ export class ExportService {
     return { camera, fromMs, toMs };
   }
 
+  /** One original as MPEG-TS: decrypted in memory, sealed into a work file for ffmpeg, removed afterwards. */
+  private async *exportOne(segment: OriginalRecord, actor: VaultActor): AsyncGenerator<Buffer> {
+    const plain = await this.originals.open(segment.originalId, actor);
+    const sealed = await writeSealedWorkFile(plain, this.workDir).finally(() => plain.fill(0));
+    try {
+      // Static privacy masks of the camera at capture stay on in every unredacted export (A6).
+      const tools = this.media();
+      const pieces = segment.privacyMasks.length > 0 ? maskedToMpegTs(tools, sealed.input, segment.privacyMasks) : remuxToMpegTs(tools.ffmpeg, sealed.input);
+      let bytes = 0;
+      for await (const chunk of pieces) {
+        bytes += chunk.length;
+        yield chunk;
+      }
+      // ffmpeg can exit 0 having written nothing (an unreadable container); an export must never skip footage silently.
+      if (bytes === 0) throw new GatewayError('PGW_ERR_FFMPEG', `original ${segment.originalId} produced no video in the export`, { originalId: segment.originalId });
+    } finally {
+      await sealed.dispose();
+    }
+  }
+
   private async *produce(principal: Principal, record: AccessRequestRecord, window: { camera: string; fromMs: number; toMs: number }, segments: readonly OriginalRecord[], exportId: string): AsyncGenerator<Buffer> {
     const digest = createHash('sha256');
     let bytes = 0;
@@ -120,16 +148,11 @@ export class ExportService {
         this.access.auditRequest(principal, 'access.export', record, 'denied', { reason: 'grant revoked or expired during export', exportId });
         throw new GatewayError('PGW_ERR_GRANT_INVALID', 'export stopped: the grant was revoked or expired', { requestId: record.id });
       }
-      const plain = await this.originals.open(segment.originalId, actor);
-      // Static privacy masks of the camera at capture stay on in every unredacted export (A6).
-      const tools = this.media();
-      const pieces = segment.privacyMasks.length > 0 ? maskedToMpegTs(tools, plain, segment.privacyMasks) : remuxToMpegTs(tools.ffmpeg, plain);
-      for await (const chunk of pieces) {
+      for await (const chunk of this.exportOne(segment, actor)) {
         digest.update(chunk);
         bytes += chunk.length;
         yield chunk;
       }
-      plain.fill(0);
       listed.push({ segmentId: segment.segmentId, originalId: segment.originalId, cameraId: segment.cameraId, start: iso(segment.startMs), end: iso(segment.endMs), sha256: segment.sha256, bytes: segment.plainBytes, privacyMasks: segment.privacyMasks });
     }
     const manifest = signManifest(this.signingKey, {

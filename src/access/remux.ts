@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
+import type { MediaInput } from '../media/encrypted-file.js';
 import { GatewayError } from '../shared/errors.js';
 
 /**
- * Runs ffmpeg or ffprobe with `input` on stdin (and an optional second input on fd 3) and yields its stdout;
- * plaintext only ever travels through pipes. Throws PGW_ERR_FFMPEG with the end of stderr on failure.
+ * Runs ffmpeg or ffprobe (with an optional input on fd 3) and yields its stdout. Throws PGW_ERR_FFMPEG with the
+ * end of stderr on failure.
  */
-export async function* piped(binary: string, args: string[], input: Buffer, extra?: Buffer): AsyncGenerator<Buffer> {
+export async function* piped(binary: string, args: string[], extra?: Buffer): AsyncGenerator<Buffer> {
   const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe', ...(extra ? (['pipe'] as const) : [])] });
+  child.stdin.end();
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (text: string) => {
@@ -16,10 +18,6 @@ export async function* piped(binary: string, args: string[], input: Buffer, extr
     child.once('error', reject);
     child.once('close', resolve);
   });
-  child.stdin.on('error', (error) => {
-    stderr += ` (stdin: ${error.message})`;
-  });
-  child.stdin.end(input);
   if (extra) {
     const fd3 = child.stdio[3] as NodeJS.WritableStream;
     fd3.on('error', (error: Error) => {
@@ -37,11 +35,19 @@ export async function* piped(binary: string, args: string[], input: Buffer, extr
 }
 
 /**
- * Remuxes one decrypted original (fragmented MP4 in memory) to MPEG-TS without re-encoding, through
- * pipes only: the plaintext goes to ffmpeg's stdin and comes back on stdout, never to a file.
+ * Options that open an original for export: timestamps are generated where the container has none (AVI with
+ * B-frames, whose remux to MPEG-TS otherwise fails with "first pts and dts value must be set").
+ */
+export function originalInput(input: MediaInput): string[] {
+  return ['-fflags', '+genpts', ...input.options, '-i', input.url];
+}
+
+/**
+ * Remuxes one original to MPEG-TS without re-encoding. It is read from a sealed work file (encrypted at rest,
+ * the key in memory only), because a pipe cannot be seeked and an MP4 with its index at the end came out empty.
  * MPEG-TS pieces concatenate into one playable stream, and timestamps are kept (`-copyts`).
  */
-export function remuxToMpegTs(ffmpegPath: string, original: Buffer): AsyncGenerator<Buffer> {
-  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', 'pipe:0', '-map', '0:v?', '-map', '0:a?', '-c', 'copy', '-copyts', '-f', 'mpegts', 'pipe:1'];
-  return piped(ffmpegPath, args, original);
+export function remuxToMpegTs(ffmpegPath: string, input: MediaInput): AsyncGenerator<Buffer> {
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...originalInput(input), '-map', '0:v?', '-map', '0:a?', '-c', 'copy', '-copyts', '-f', 'mpegts', 'pipe:1'];
+  return piped(ffmpegPath, args);
 }

@@ -98,7 +98,7 @@ export function createSecurityStack(options: SecurityStackOptions): SecurityStac
     rotationBatch: config.vault.rotationBatch,
   });
   const access = new AccessService(db, audit, clock, { ...config.access, ...config.auth });
-  const exports = new ExportService(db, access, vault, signingKey, clock, options.media ?? (() => mediaTools()));
+  const exports = new ExportService(db, access, vault, signingKey, clock, options.media ?? (() => mediaTools()), join(config.dataDir, 'work', 'exports'));
   return {
     signingKey,
     tokenKey,
@@ -117,6 +117,7 @@ export function createSecurityStack(options: SecurityStackOptions): SecurityStac
     }),
     async start() {
       await vault.start();
+      await exports.removeLeftovers();
       audit.start();
     },
     stop() {

@@ -1,7 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import type { Transform } from 'node:stream';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, type Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 /**
  * The key of a work file that holds media encrypted at rest (AES-128-CBC, PKCS#7 padding): ffmpeg and ffprobe
@@ -65,4 +67,37 @@ export interface MediaInput {
 export function mediaInput(path: string, fileKey?: FileKey): MediaInput {
   if (!fileKey) return { options: [], url: path };
   return { options: ['-key', fileKey.key.toString('hex'), '-iv', fileKey.iv.toString('hex')], url: `crypto:${path}` };
+}
+
+/** A work file holding media encrypted at rest, with the key to open it; `dispose` deletes it and forgets the key. */
+export interface SealedWorkFile {
+  readonly input: MediaInput;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Writes `plain` (media in memory) encrypted to a new file in `dir` (0600), so that ffmpeg can read it with
+ * seeking, which a pipe does not allow (an MP4 whose index comes last cannot be read from a pipe at all).
+ * The key exists only in memory: a file left by a crash is unreadable, and `removeWorkFiles` clears it.
+ */
+export async function writeSealedWorkFile(plain: Buffer, dir: string): Promise<SealedWorkFile> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, `${randomBytes(12).toString('hex')}.enc`);
+  const fileKey = newFileKey();
+  const dispose = async (): Promise<void> => {
+    forgetFileKey(fileKey);
+    await rm(path, { force: true });
+  };
+  try {
+    await pipeline(Readable.from([plain]), encryptingStream(fileKey), createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return { input: mediaInput(path, fileKey), dispose };
+}
+
+/** Removes the sealed work files a crash left in `dir` (their keys died with the process). */
+export async function removeWorkFiles(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
 }

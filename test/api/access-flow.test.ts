@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { bearer, exhaustAuditStore, makeClip, openTestGateway, removeDir, type T
 
 const T0 = Date.UTC(2026, 2, 1, 10);
 const iso = (ms: number) => new Date(ms).toISOString();
+const listing = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
 
 function captureIo() {
   let out = '';
@@ -129,6 +130,31 @@ describe('unredacted access: request, four eyes, scoped grant, export with signe
     }
     const approval = gw.security.audit.query({ action: 'access.approve', outcome: 'success', limit: 100 }).records.find((r) => r.object === `access-request:${id}`);
     expect(approval).toMatchObject({ actor: 'abe', details: { caseNumber: 'CASE-2026-17', approver: 'abe' } });
+  });
+
+  it('exports uploaded originals in any container whole: an MP4 with its index last, an AVI without timestamps, one with masks', async () => {
+    const dir = gw.dataDir;
+    const indexLast = join(dir, 'index-last.mp4');
+    execFileSync('/usr/bin/ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=10', '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', indexLast]);
+    const avi = join(dir, 'bframes.avi');
+    execFileSync('/usr/bin/ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=10', '-t', '2', '-c:v', 'mpeg4', '-bf', '2', avi]);
+    const cases = [
+      { camera: 'bw-mp4', data: readFileSync(indexLast), privacyMasks: [] },
+      { camera: 'bw-avi', data: readFileSync(avi), privacyMasks: [] },
+      { camera: 'bw-masked', data: readFileSync(indexLast), privacyMasks: [[[0, 0], [0.5, 0], [0.5, 1], [0, 1]] as [number, number][]] },
+    ];
+    for (const { camera, data, privacyMasks } of cases) {
+      await gw.security.vault.store({ segmentId: `${camera}-0`, cameraId: camera, startMs: T0, endMs: T0 + 2000, container: 'mp4', data, privacyMasks });
+      const { id } = await fileRequest({ cameras: [camera] });
+      expect((await approve(id)).statusCode).toBe(200);
+      const response = await exportOf(id);
+      expect(response.statusCode).toBe(200);
+      const out = join(dir, `${camera}.ts`);
+      writeFileSync(out, response.rawPayload);
+      const packets = execFileSync('/usr/bin/ffprobe', ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', out]).toString().trim();
+      expect(Number(packets.split('\n')[0]), camera).toBe(20);
+    }
+    expect(listing(join(dir, 'work', 'exports'))).toEqual([]);
   });
 
   it('A6: static privacy masks recorded with an original stay on in its unredacted export, and the manifest names them', async () => {
