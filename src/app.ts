@@ -176,6 +176,7 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
       },
       health: { live: () => true, notReady: () => cameras.notStreaming() },
       accessRequests: security.accessApi(),
+      publicExports: security.publicExportsApi(),
       audit: security.auditApi(),
       keys: security.keysApi(),
       retention: retention.service,

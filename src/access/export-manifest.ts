@@ -4,6 +4,7 @@ import type { MaskPolygon } from '../shared/types.js';
 import { keyIdOf, signDetached, verifyDetached, type SigningKey } from '../vault/signing-key.js';
 
 export const MANIFEST_TYPE = 'privacy-gateway.export-manifest';
+export const PUBLIC_MANIFEST_TYPE = 'privacy-gateway.public-export-manifest';
 
 export interface ManifestSegment {
   readonly segmentId: string;
@@ -18,11 +19,21 @@ export interface ManifestSegment {
   readonly privacyMasks: readonly MaskPolygon[];
 }
 
-/** What an unredacted export contains and who allowed it; signed with the gateway's Ed25519 key. */
-export interface ExportManifest {
-  readonly type: typeof MANIFEST_TYPE;
+/** What every export manifest carries: the export's identity and hash, and the key that signed it. */
+interface ManifestEnvelope {
   readonly version: 1;
   readonly exportId: string;
+  readonly requester: string;
+  readonly scope: { readonly camera: string; readonly from: string; readonly to: string };
+  readonly export: { readonly format: string; readonly sha256: string; readonly bytes: number };
+  readonly createdAt: string;
+  readonly keyId: string;
+  readonly publicKey: string;
+}
+
+/** What an unredacted export contains and who allowed it; signed with the gateway's Ed25519 key. */
+export interface ExportManifest extends ManifestEnvelope {
+  readonly type: typeof MANIFEST_TYPE;
   readonly request: {
     readonly id: string;
     readonly cameras: readonly string[];
@@ -32,25 +43,58 @@ export interface ExportManifest {
     readonly purpose: string;
     readonly createdAt: string;
   };
-  readonly requester: string;
   readonly approver: string;
   readonly approvedAt: string;
   readonly grantExpiresAt: string;
-  readonly scope: { readonly camera: string; readonly from: string; readonly to: string };
   readonly segments: readonly ManifestSegment[];
-  readonly export: { readonly format: string; readonly sha256: string; readonly bytes: number };
-  readonly createdAt: string;
-  readonly keyId: string;
-  readonly publicKey: string;
 }
 
 export interface SignedManifest extends ExportManifest {
   readonly signature: string;
 }
 
-export function signManifest(key: SigningKey, manifest: Omit<ExportManifest, 'keyId' | 'publicKey'>): SignedManifest {
-  const body: ExportManifest = { ...manifest, keyId: key.keyId, publicKey: key.publicKeyPem };
+/** One redacted segment of a public-records export, with its redaction log. */
+export interface PublicManifestSegment {
+  readonly segmentId: string;
+  readonly start: string;
+  readonly end: string;
+  /** SHA-256 of the redacted segment file when it was written (its sidecar's). */
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly frames: number;
+  /** Frames redacted whole because no detection covered them in time (fail closed). */
+  readonly failClosedFrames: number;
+  /** Regions redacted per class (face, plate, head, …), summed over the segment's frames. */
+  readonly regionsPerClass: Readonly<Record<string, number>>;
+  /** Static privacy masks blacked out on every frame. */
+  readonly privacyMasks: number;
+  readonly detector: { readonly id: string; readonly models: readonly { readonly id: string; readonly sha256: string }[] };
+}
+
+/** What a public-records export (redacted footage, G2) contains and for which request; signed like ExportManifest. */
+export interface PublicExportManifest extends ManifestEnvelope {
+  readonly type: typeof PUBLIC_MANIFEST_TYPE;
+  readonly reference: string;
+  readonly segments: readonly PublicManifestSegment[];
+}
+
+export interface SignedPublicManifest extends PublicExportManifest {
+  readonly signature: string;
+}
+
+type Unsigned<T> = Omit<T, 'keyId' | 'publicKey'>;
+
+function sign<T extends ManifestEnvelope>(key: SigningKey, manifest: Unsigned<T>): T & { readonly signature: string } {
+  const body = { ...manifest, keyId: key.keyId, publicKey: key.publicKeyPem } as T;
   return { ...body, signature: signDetached(key, canonicalJson(body)) };
+}
+
+export function signManifest(key: SigningKey, manifest: Unsigned<ExportManifest>): SignedManifest {
+  return sign<ExportManifest>(key, manifest);
+}
+
+export function signPublicManifest(key: SigningKey, manifest: Unsigned<PublicExportManifest>): SignedPublicManifest {
+  return sign<PublicExportManifest>(key, manifest);
 }
 
 export interface ManifestCheck {
@@ -63,9 +107,9 @@ export interface ManifestCheck {
  * Offline check of a manifest (and optionally the export it describes): signature, key identity
  * (against `trustedKey` when given, else the embedded key), and the export's SHA-256 and length.
  */
-export function verifyManifest(manifest: SignedManifest, exportBytes?: Buffer, trustedKey?: KeyObject): ManifestCheck {
+export function verifyManifest(manifest: SignedManifest | SignedPublicManifest, exportBytes?: Buffer, trustedKey?: KeyObject): ManifestCheck {
   const problems: string[] = [];
-  if (manifest.type !== MANIFEST_TYPE) problems.push('not an export manifest');
+  if (manifest.type !== MANIFEST_TYPE && manifest.type !== PUBLIC_MANIFEST_TYPE) problems.push('not an export manifest');
   const { signature, ...body } = manifest;
   let key: KeyObject | undefined = trustedKey;
   if (!key) {

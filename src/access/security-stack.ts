@@ -17,6 +17,7 @@ import { Vault, type RotationProgress } from '../vault/vault.js';
 import { AccessService, type AccessRequestInput } from './access-service.js';
 import type { AccessStatus } from './access-store.js';
 import { ExportService } from './access-export.js';
+import { PublicExportService } from './public-export.js';
 
 export interface SecurityStackOptions {
   config: Readonly<Config>;
@@ -40,6 +41,8 @@ export interface SecurityStack {
   /** Public JWKs of the local token issuer. */
   localJwks(): Promise<JWK[]>;
   accessApi(): AccessApi;
+  /** Public-records exports of redacted footage (G2). */
+  publicExportsApi(): Pick<PublicExportService, 'start' | 'manifest'>;
   auditApi(): AuditApi;
   keysApi(): KeysApi;
   start(): Promise<void>;
@@ -99,6 +102,9 @@ export function createSecurityStack(options: SecurityStackOptions): SecurityStac
   });
   const access = new AccessService(db, audit, clock, { ...config.access, ...config.auth });
   const exports = new ExportService(db, access, vault, signingKey, clock, options.media ?? (() => mediaTools()), join(config.dataDir, 'work', 'exports'));
+  const publicExports = new PublicExportService({
+    db, audit, signingKey, clock, media: options.media ?? (() => mediaTools()), spoolDir: join(config.dataDir, 'spool'), maxWindowHours: config.access.maxWindowHours,
+  });
   return {
     signingKey,
     tokenKey,
@@ -110,6 +116,7 @@ export function createSecurityStack(options: SecurityStackOptions): SecurityStac
       return config.auth.localIssuer ? [{ ...(await exportJWK(tokenKey.publicKey)), kid: tokenKey.keyId, alg: 'EdDSA', use: 'sig' }] : [];
     },
     accessApi: () => accessApiOf(access, exports),
+    publicExportsApi: () => ({ start: (principal, request) => publicExports.start(principal, request), manifest: (principal, id) => publicExports.manifest(principal, id) }),
     auditApi: () => auditApiOf(audit),
     keysApi: () => ({
       status: () => ({ ...vault.keyStatus(), signingKeyId: signingKey.keyId }),

@@ -20,6 +20,7 @@ import { sensorsRoutes, type SensorsApiService } from './routes/sensors.js';
 import { camerasRoutes, type CamerasApiService } from './routes/cameras.js';
 import { metricsRoutes, type MetricsService } from './routes/metrics.js';
 import { uploadsRoutes, type UploadsApiService } from './routes/uploads.js';
+import { publicExportRoutes, type PublicExportsApiService } from './routes/public-exports.js';
 
 export interface ApiDependencies {
   logger: Logger;
@@ -27,6 +28,7 @@ export interface ApiDependencies {
   onAccessDenied?: AccessDeniedListener;
   health: HealthService;
   accessRequests?: AccessRequestsService;
+  publicExports?: PublicExportsApiService;
   audit?: AuditReadService;
   keys?: KeysService;
   retention?: RetentionApiService;
@@ -92,6 +94,7 @@ export async function buildServer(deps: ApiDependencies, options: ApiOptions): P
 
   await app.register(healthRoutes, { service: deps.health });
   if (deps.accessRequests) await app.register(accessRequestRoutes, { service: deps.accessRequests });
+  if (deps.publicExports) await app.register(publicExportRoutes, { service: deps.publicExports });
   if (deps.audit) await app.register(auditRoutes, { service: deps.audit });
   if (deps.keys) await app.register(keysRoutes, { service: deps.keys });
   if (deps.retention) await app.register(retentionRoutes, { service: deps.retention });

@@ -91,4 +91,20 @@ export const SECURITY_MIGRATIONS: readonly Migration[] = [
     name: 'security-005-original-privacy-masks',
     sql: `ALTER TABLE vault_originals ADD COLUMN privacy_masks TEXT NOT NULL DEFAULT '[]';`,
   },
+  {
+    // Public-records exports of redacted footage (G2): who exported what, for which records request, and the signed manifest.
+    name: 'security-006-public-exports',
+    sql: `
+      CREATE TABLE public_exports (
+        id TEXT PRIMARY KEY,
+        camera_id TEXT NOT NULL,
+        from_ms INTEGER NOT NULL,
+        to_ms INTEGER NOT NULL,
+        reference TEXT NOT NULL,
+        requester TEXT NOT NULL,
+        manifest TEXT,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { createSecurityStack, type SecurityStack } from '../../src/access/security-stack.js';
 import { issueLocalToken } from '../../src/api/local-token.js';
@@ -80,6 +81,13 @@ export async function openTestGateway(overrides: Omit<ConfigInput, 'dataDir'> = 
 }
 
 export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+
+/** A CLI command's stdout and stderr, collected into one string. */
+export function captureIo() {
+  let out = '';
+  const sink = new Writable({ write(chunk, _enc, done) { out += String(chunk); done(); } });
+  return { io: { stdout: sink, stderr: sink }, text: () => out };
+}
 
 export interface TestStack {
   db: CatalogDatabase;

@@ -2,20 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runManifest } from '../../src/cli/manifest.js';
-import { bearer, exhaustAuditStore, makeClip, openTestGateway, removeDir, type TestGateway } from '../access/security-fixtures.js';
+import { bearer, captureIo, exhaustAuditStore, makeClip, openTestGateway, removeDir, type TestGateway } from '../access/security-fixtures.js';
 
 const T0 = Date.UTC(2026, 2, 1, 10);
 const iso = (ms: number) => new Date(ms).toISOString();
 const listing = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
 
-function captureIo() {
-  let out = '';
-  const sink = new Writable({ write(chunk, _enc, done) { out += String(chunk); done(); } });
-  return { io: { stdout: sink, stderr: sink }, text: () => out };
-}
 
 describe('unredacted access: request, four eyes, scoped grant, export with signed manifest', () => {
   let gw: TestGateway;

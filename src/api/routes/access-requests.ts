@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { CAMERA_ID, CASE_NUMBER, ISO_INSTANT } from '../schema-parts.js';
 import '../route-roles.js';
 import type { Readable } from 'node:stream';
@@ -90,7 +90,17 @@ const manifestSchema = {
   },
 } as const;
 
-const STRICT = { rateLimit: { max: 30, timeWindow: '1 minute' } };
+export const STRICT = { rateLimit: { max: 30, timeWindow: '1 minute' } };
+
+/** An export as it goes out: its MPEG-TS stream, with the id its manifest is fetched by. */
+export function sendExport(reply: FastifyReply, started: { exportId: string; contentType: string; segments: number; stream: Readable }): FastifyReply {
+  return reply
+    .header('content-type', started.contentType)
+    .header('x-export-id', started.exportId)
+    .header('x-export-segments', String(started.segments))
+    .header('cache-control', 'no-store')
+    .send(started.stream);
+}
 
 /** Unredacted access: requests, four-eyes decisions, grants and exports (DESIGN.md §4). */
 export const accessRequestRoutes: FastifyPluginAsync<{ service: AccessRequestsService }> = async (app, { service }) => {
@@ -187,13 +197,7 @@ const exportRoutes: FastifyPluginAsync<{ service: AccessRequestsService }> = asy
       querystring: { type: 'object', additionalProperties: false, properties: { camera: CAMERA_ID, from: ISO_INSTANT, to: ISO_INSTANT } },
     },
   }, async (request, reply) => {
-    const started = service.startExport(principalOf(request), request.params.id, request.query);
-    return reply
-      .header('content-type', started.contentType)
-      .header('x-export-id', started.exportId)
-      .header('x-export-segments', String(started.segments))
-      .header('cache-control', 'no-store')
-      .send(started.stream);
+    return sendExport(reply, service.startExport(principalOf(request), request.params.id, request.query));
   });
 
   app.get<{ Params: { id: string; exportId: string } }>('/v1/access-requests/:id/exports/:exportId/manifest', {
