@@ -119,11 +119,14 @@ export class PublicExportService {
   private async *produce(principal: Principal, request: { exportId: string; reference: string; scope: { camera: string; from: string; to: string } }, segments: readonly SpooledSegment[]): AsyncGenerator<Buffer> {
     const digest = createHash('sha256');
     let bytes = 0;
+    const firstMs = segments[0] ? Date.parse(segments[0].entry.start) : 0;
     for (const segment of segments) {
       // Fixity: the segment is exported only as it was written; a changed file stops the export.
       const sha256 = createHash('sha256').update(await readFile(segment.path)).digest('hex');
       if (sha256 !== segment.entry.sha256) throw new GatewayError('PGW_ERR_CONFLICT', `segment ${segment.entry.segmentId} changed since it was written`, { segmentId: segment.entry.segmentId });
-      const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', segment.path, '-map', '0:v', '-c', 'copy', '-copyts', '-f', 'mpegts', 'pipe:1'];
+      // Each segment file starts at 0; shifted by its recording offset, the pieces play as one timeline.
+      const offset = ((Date.parse(segment.entry.start) - firstMs) / 1000).toFixed(3);
+      const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', segment.path, '-map', '0:v', '-c', 'copy', '-output_ts_offset', offset, '-f', 'mpegts', 'pipe:1'];
       for await (const chunk of piped(this.options.media().ffmpeg, args)) {
         digest.update(chunk);
         bytes += chunk.length;

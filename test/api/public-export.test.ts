@@ -45,6 +45,10 @@ describe('public-records export of redacted footage with a signed redaction log 
     writeFileSync(out, body);
     const packets = execFileSync('/usr/bin/ffprobe', ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,nb_read_packets', '-of', 'csv=p=0', out]).toString().trim();
     expect(packets.split('\n')[0]).toBe('h264,40');
+    // One timeline: the second clip, recorded an hour after the first, starts an hour into the export.
+    const duration = Number(execFileSync('/usr/bin/ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', out]).toString());
+    expect(duration).toBeGreaterThan(3601);
+    expect(duration).toBeLessThan(3603);
     const exportId = String(response.headers['x-export-id']);
     const manifest = (await gw.api.inject({ method: 'GET', url: `/v1/public-exports/${exportId}/manifest`, headers: bearer(await gw.token('aud', ['auditor'])) })).json();
     expect(manifest).toMatchObject({ type: 'privacy-gateway.public-export-manifest', reference: 'PRR-2026-0042', requester: 'olga', scope: { camera: 'bw1' } });
