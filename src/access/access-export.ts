@@ -118,13 +118,13 @@ export class ExportService {
   }
 
   /** One original as MPEG-TS: decrypted in memory, sealed into a work file for ffmpeg, removed afterwards. */
-  private async *exportOne(segment: OriginalRecord, actor: VaultActor): AsyncGenerator<Buffer> {
+  private async *exportOne(segment: OriginalRecord, actor: VaultActor, offsetSeconds: number): AsyncGenerator<Buffer> {
     const plain = await this.originals.open(segment.originalId, actor);
     const sealed = await writeSealedWorkFile(plain, this.workDir).finally(() => plain.fill(0));
     try {
       // Static privacy masks of the camera at capture stay on in every unredacted export (A6).
       const tools = this.media();
-      const pieces = segment.privacyMasks.length > 0 ? maskedToMpegTs(tools, sealed.input, segment.privacyMasks) : remuxToMpegTs(tools.ffmpeg, sealed.input);
+      const pieces = segment.privacyMasks.length > 0 ? maskedToMpegTs(tools, sealed.input, segment.privacyMasks, offsetSeconds) : remuxToMpegTs(tools.ffmpeg, sealed.input, offsetSeconds);
       let bytes = 0;
       for await (const chunk of pieces) {
         bytes += chunk.length;
@@ -148,7 +148,7 @@ export class ExportService {
         this.access.auditRequest(principal, 'access.export', record, 'denied', { reason: 'grant revoked or expired during export', exportId });
         throw new GatewayError('PGW_ERR_GRANT_INVALID', 'export stopped: the grant was revoked or expired', { requestId: record.id });
       }
-      for await (const chunk of this.exportOne(segment, actor)) {
+      for await (const chunk of this.exportOne(segment, actor, (segment.startMs - (segments[0]?.startMs ?? segment.startMs)) / 1000)) {
         digest.update(chunk);
         bytes += chunk.length;
         yield chunk;

@@ -17,9 +17,9 @@ async function videoSize(ffprobe: string, input: MediaInput): Promise<{ width: n
 /**
  * An original (a sealed work file, see remux.ts) re-encoded with the camera's static privacy masks blacked out
  * (A6: no role can lift them), as MPEG-TS on a pipe. The mask is rasterised by the same code as the live loop's and laid over every
- * frame; timestamps are kept (`-copyts`) so pieces concatenate like remuxed ones.
+ * frame; timestamps are set from the recording offset like remuxed ones (see remuxToMpegTs).
  */
-export async function* maskedToMpegTs(tools: MediaTools, input: MediaInput, masks: readonly MaskPolygon[]): AsyncGenerator<Buffer> {
+export async function* maskedToMpegTs(tools: MediaTools, input: MediaInput, masks: readonly MaskPolygon[], offsetSeconds: number): AsyncGenerator<Buffer> {
   const { width, height } = await videoSize(tools.ffprobe, input);
   const overlay = new PrivacyMask(masks, width, height).rgba();
   const args = [
@@ -27,7 +27,7 @@ export async function* maskedToMpegTs(tools: MediaTools, input: MediaInput, mask
     '-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${width}x${height}`, '-i', 'pipe:3',
     '-filter_complex', '[0:v][1:v]overlay=eof_action=repeat:format=auto,format=yuv420p[v]',
     '-map', '[v]', '-map', '0:a?', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-c:a', 'copy',
-    '-copyts', '-f', 'mpegts', 'pipe:1',
+    '-output_ts_offset', offsetSeconds.toFixed(3), '-f', 'mpegts', 'pipe:1',
   ];
   yield* piped(tools.ffmpeg, args, overlay);
 }

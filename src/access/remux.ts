@@ -45,9 +45,13 @@ export function originalInput(input: MediaInput): string[] {
 /**
  * Remuxes one original to MPEG-TS without re-encoding. It is read from a sealed work file (encrypted at rest,
  * the key in memory only), because a pipe cannot be seeked and an MP4 with its index at the end came out empty.
- * MPEG-TS pieces concatenate into one playable stream, and timestamps are kept (`-copyts`).
+ * Each original's own timestamps (a camera's, or 0 for an uploaded clip) are replaced by its recording offset
+ * from the export's first original (`offsetSeconds`), so the pieces concatenate into one timeline.
  */
-export function remuxToMpegTs(ffmpegPath: string, input: MediaInput): AsyncGenerator<Buffer> {
-  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...originalInput(input), '-map', '0:v?', '-map', '0:a?', '-c', 'copy', '-copyts', '-f', 'mpegts', 'pipe:1'];
+export function remuxToMpegTs(ffmpegPath: string, input: MediaInput, offsetSeconds: number): AsyncGenerator<Buffer> {
+  const args = [
+    '-hide_banner', '-nostdin', '-loglevel', 'error', ...originalInput(input), '-map', '0:v?', '-map', '0:a?', '-c', 'copy',
+    '-output_ts_offset', offsetSeconds.toFixed(3), '-f', 'mpegts', 'pipe:1',
+  ];
   return piped(ffmpegPath, args);
 }

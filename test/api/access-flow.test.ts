@@ -99,6 +99,10 @@ describe('unredacted access: request, four eyes, scoped grant, export with signe
     writeFileSync(join(dir, 'export.ts'), body);
     const probe = execFileSync('/usr/bin/ffprobe', ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,nb_read_packets', '-of', 'csv=p=0', join(dir, 'export.ts')]).toString().trim();
     expect([...new Set(probe.split('\n').filter(Boolean))]).toEqual(['h264,30']);
+    // One timeline: originals recorded 10 s apart start 10 s apart in the export (1 s clips: 21 s in all).
+    const duration = Number(execFileSync('/usr/bin/ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', join(dir, 'export.ts')]).toString());
+    expect(duration).toBeGreaterThan(20.5);
+    expect(duration).toBeLessThan(21.5);
 
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
     const good = captureIo();
