@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip, openTestGateway, removeDir, type TestGateway } from '../access/security-fixtures.js';
@@ -19,6 +20,16 @@ describe('operator console in headless Chromium', () => {
     for (let n = 0; n < 2; n++) {
       const startMs = Date.UTC(2026, 2, 1, 8, 10) + n * 10_000;
       await gateway.security.vault.store({ segmentId: `cam-1-seg-${n}`, cameraId: 'cam-1', startMs, endMs: startMs + 9_999, container: 'mp4', data: clip });
+    }
+    // Two redacted segments with their sidecars in the spool, as the live loop writes them.
+    const spool = join(gateway.dataDir, 'spool', 'cam-1');
+    mkdirSync(spool, { recursive: true });
+    for (let n = 0; n < 2; n++) {
+      const startMs = Date.UTC(2026, 2, 1, 8, 10) + n * 10_000;
+      const segmentId = `cam-1-20260301T0810${n}0000Z`;
+      writeFileSync(join(spool, `${segmentId}.mp4`), clip);
+      const file = { name: `${segmentId}.mp4`, bytes: clip.length, sha256: createHash('sha256').update(clip).digest('hex') };
+      writeFileSync(join(spool, `${segmentId}.json`), JSON.stringify({ segmentId, camera: 'cam-1', startMs, endMs: startMs + 1000, frameCount: 10, failClosedFrames: 0, regionsPerClass: { face: 3 }, privacyMasks: 0, detector: { id: 'live', models: [] }, file }));
     }
     baseUrl = await gateway.api.listen({ host: '127.0.0.1', port: 0 });
     page = await browser.newPage({ timezoneId: 'UTC', acceptDownloads: true });
@@ -133,6 +144,25 @@ describe('operator console in headless Chromium', () => {
     expect(manifest.signature).toEqual(expect.any(String));
     expect(manifest.export.sha256).toBe(createHash('sha256').update(exported).digest('hex'));
     expect(manifest.segments).toHaveLength(2);
+  });
+
+  it('exports redacted footage for a public-records request and its signed redaction log as an operator', async () => {
+    await signIn(page, baseUrl, await gateway.token('olga', ['operator']));
+    await page.getByRole('link', { name: 'Public records' }).click();
+    const form = page.getByRole('form', { name: 'Export redacted footage' });
+    await form.getByLabel('Camera').fill('cam-1');
+    await form.getByLabel('From').fill('2026-03-01T08:00');
+    await form.getByLabel('To').fill('2026-03-01T09:00');
+    await form.getByLabel('Records request').fill('PRR-2026-7');
+    const [exportFile] = await Promise.all([page.waitForEvent('download'), form.getByRole('button', { name: 'Export redacted footage' }).click()]);
+    expect(exportFile.suggestedFilename()).toMatch(/^public-export-[0-9a-f]{32}\.ts$/);
+    await page.getByText(/Export [0-9a-f]{32} downloaded \(2 redacted segments\)/).waitFor();
+    const [logFile] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download redaction log' }).click()]);
+    const log = JSON.parse(readFileSync(await logFile.path(), 'utf8'));
+    expect(log).toMatchObject({ type: 'privacy-gateway.public-export-manifest', reference: 'PRR-2026-7', requester: 'olga' });
+    expect(log.segments.map((s: { regionsPerClass: Record<string, number> }) => s.regionsPerClass)).toEqual([{ face: 3 }, { face: 3 }]);
+    expect(log.export.sha256).toBe(createHash('sha256').update(readFileSync(await exportFile.path())).digest('hex'));
+    await snap(page, 'public-records');
   });
 
   it('refuses self-approval in the UI and says why, and the API refuses it too', async () => {

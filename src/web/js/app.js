@@ -3,6 +3,7 @@ import { clear, field, h, pageHeading } from './dom.js';
 import { accessPage } from './pages/access.js';
 import { auditPage } from './pages/audit.js';
 import { camerasPage } from './pages/cameras.js';
+import { publicRecordsPage } from './pages/public-records.js';
 import { retentionPage } from './pages/retention.js';
 import { sensorsPage } from './pages/sensors.js';
 import { uplinkPage } from './pages/uplink.js';
@@ -11,6 +12,7 @@ const PAGES = {
   cameras: { title: 'Cameras', render: camerasPage },
   retention: { title: 'Retention & holds', render: retentionPage },
   access: { title: 'Access requests', render: accessPage },
+  'public-records': { title: 'Public records', render: publicRecordsPage },
   sensors: { title: 'Sensors', render: sensorsPage },
   audit: { title: 'Audit log', render: auditPage },
   uplink: { title: 'Uplink', render: uplinkPage },
