@@ -121,8 +121,8 @@ async function syncFile(path: string): Promise<void> {
 }
 
 /**
- * Body-worn uploads (H6): the clip streams into a private temp file (size-limited), is checked to be video and
- * recorded as an accepted job; then one job at a time encrypts the original into the vault (P2), redacts it
+ * Body-worn uploads (H6): the clip streams, encrypted under its own key (P2), into a private temp file
+ * (size-limited), is checked to be video and recorded as an accepted job; then one job at a time encrypts the original into the vault (P2), redacts it
  * through the same frame loop as files (createFileRedactor), and publishes the redacted segment with its
  * sidecar. A finished job (done or failed) leaves nothing behind. A job cut short by a stop or a crash keeps
  * its clip and record (0600, in a 0700 directory) and runs again at the next start (`resume`), because the
