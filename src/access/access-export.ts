@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { CatalogDatabase } from '../catalog/database.js';
-import { removeWorkFiles, writeSealedWorkFile } from '../media/encrypted-file.js';
+import { writeSealedWorkFile } from '../media/encrypted-file.js';
 import type { MediaTools } from '../media/media-tools.js';
 import type { Clock } from '../shared/clock.js';
 import { GatewayError } from '../shared/errors.js';
@@ -57,7 +58,7 @@ export class ExportService {
 
   /** Removes sealed work files an interrupted export left (unreadable: their keys died with the process). */
   async removeLeftovers(): Promise<void> {
-    await removeWorkFiles(this.workDir);
+    await rm(this.workDir, { recursive: true, force: true });
   }
 
   start(principal: Principal, requestId: string, scope: ExportScope): StartedExport {

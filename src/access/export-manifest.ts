@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { canonicalJson } from '../audit/canonical-json.js';
+import type { SegmentSidecar } from '../shared/segments.js';
 import type { MaskPolygon } from '../shared/types.js';
 import { keyIdOf, signDetached, verifyDetached, type SigningKey } from '../vault/signing-key.js';
 
@@ -53,23 +54,13 @@ export interface SignedManifest extends ExportManifest {
   readonly signature: string;
 }
 
-/** One redacted segment of a public-records export, with its redaction log. */
-export interface PublicManifestSegment {
-  readonly segmentId: string;
-  readonly start: string;
-  readonly end: string;
-  /** SHA-256 of the redacted segment file when it was written (its sidecar's). */
+/** One redacted segment of a public-records export, with its redaction log (as its sidecar gives them). */
+export type PublicManifestSegment = Pick<SegmentSidecar, 'segmentId' | 'start' | 'end' | 'failClosedFrames' | 'regionsPerClass' | 'privacyMasks' | 'detector'> & {
+  /** SHA-256 and size of the redacted segment file when it was written (its sidecar's `file`). */
   readonly sha256: string;
   readonly bytes: number;
   readonly frames: number;
-  /** Frames redacted whole because no detection covered them in time (fail closed). */
-  readonly failClosedFrames: number;
-  /** Regions redacted per class (face, plate, head, …), summed over the segment's frames. */
-  readonly regionsPerClass: Readonly<Record<string, number>>;
-  /** Static privacy masks blacked out on every frame. */
-  readonly privacyMasks: number;
-  readonly detector: { readonly id: string; readonly models: readonly { readonly id: string; readonly sha256: string }[] };
-}
+};
 
 /** What a public-records export (redacted footage, G2) contains and for which request; signed like ExportManifest. */
 export interface PublicExportManifest extends ManifestEnvelope {

@@ -8,6 +8,7 @@ import type { MediaTools } from '../media/media-tools.js';
 import type { Clock } from '../shared/clock.js';
 import { GatewayError } from '../shared/errors.js';
 import type { AuditPort } from '../shared/ports.js';
+import { segmentStartOf, type SegmentSidecar } from '../shared/segments.js';
 import type { Principal } from '../shared/types.js';
 import type { SigningKey } from '../vault/signing-key.js';
 import type { StartedExport } from './access-export.js';
@@ -42,24 +43,22 @@ interface SpooledSegment {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 function segmentOf(dir: string, sidecarName: string): SpooledSegment | undefined {
-  let sidecar: Record<string, unknown>;
+  let sidecar: Partial<SegmentSidecar>;
   try {
-    sidecar = JSON.parse(readFileSync(join(dir, sidecarName), 'utf8')) as Record<string, unknown>;
+    sidecar = JSON.parse(readFileSync(join(dir, sidecarName), 'utf8')) as Partial<SegmentSidecar>;
   } catch {
     return undefined;
   }
-  const file = sidecar.file as { name?: unknown; sha256?: unknown; bytes?: unknown } | undefined;
-  const { startMs, endMs, segmentId } = sidecar;
+  const { startMs, endMs, segmentId, file } = sidecar;
   if (typeof startMs !== 'number' || typeof endMs !== 'number' || typeof segmentId !== 'string' || typeof file?.name !== 'string' || typeof file.sha256 !== 'string') return undefined;
   const path = join(dir, file.name);
   if (!existsSync(path)) return undefined;
   return {
     path,
     entry: {
-      segmentId, start: iso(startMs), end: iso(endMs), sha256: file.sha256, bytes: Number(file.bytes ?? 0),
-      frames: Number(sidecar.frameCount ?? 0), failClosedFrames: Number(sidecar.failClosedFrames ?? 0),
-      regionsPerClass: (sidecar.regionsPerClass ?? {}) as Record<string, number>, privacyMasks: Number(sidecar.privacyMasks ?? 0),
-      detector: (sidecar.detector ?? { id: 'unknown', models: [] }) as PublicManifestSegment['detector'],
+      segmentId, start: iso(startMs), end: iso(endMs), sha256: file.sha256, bytes: file.bytes,
+      frames: sidecar.frameCount ?? 0, failClosedFrames: sidecar.failClosedFrames ?? 0, regionsPerClass: sidecar.regionsPerClass ?? {},
+      privacyMasks: sidecar.privacyMasks ?? 0, detector: sidecar.detector ?? { id: 'unknown', models: [] },
     },
   };
 }
@@ -109,8 +108,13 @@ export class PublicExportService {
   private find(camera: string, fromMs: number, toMs: number): SpooledSegment[] {
     const dir = join(this.options.spoolDir, camera);
     if (!existsSync(dir)) return [];
+    // The id in a sidecar's name carries its start: only sidecars that can lie in the window are read.
+    const mayLieInside = (name: string): boolean => {
+      const startMs = segmentStartOf(name);
+      return startMs === undefined || (startMs >= fromMs && startMs < toMs);
+    };
     return readdirSync(dir)
-      .filter((name) => name.endsWith('.json'))
+      .filter((name) => name.endsWith('.json') && mayLieInside(name))
       .flatMap((name) => segmentOf(dir, name) ?? [])
       .filter((s) => Date.parse(s.entry.start) >= fromMs && Date.parse(s.entry.end) <= toMs)
       .sort((a, b) => a.entry.start.localeCompare(b.entry.start));

@@ -42,7 +42,7 @@ export interface SecurityStack {
   localJwks(): Promise<JWK[]>;
   accessApi(): AccessApi;
   /** Public-records exports of redacted footage (G2). */
-  publicExportsApi(): Pick<PublicExportService, 'start' | 'manifest'>;
+  publicExportsApi(): PublicExportService;
   auditApi(): AuditApi;
   keysApi(): KeysApi;
   start(): Promise<void>;
@@ -101,10 +101,9 @@ export function createSecurityStack(options: SecurityStackOptions): SecurityStac
     rotationBatch: config.vault.rotationBatch,
   });
   const access = new AccessService(db, audit, clock, { ...config.access, ...config.auth });
-  const exports = new ExportService(db, access, vault, signingKey, clock, options.media ?? (() => mediaTools()), join(config.dataDir, 'work', 'exports'));
-  const publicExports = new PublicExportService({
-    db, audit, signingKey, clock, media: options.media ?? (() => mediaTools()), spoolDir: join(config.dataDir, 'spool'), maxWindowHours: config.access.maxWindowHours,
-  });
+  const media = options.media ?? (() => mediaTools());
+  const exports = new ExportService(db, access, vault, signingKey, clock, media, join(config.dataDir, 'work', 'exports'));
+  const publicExports = new PublicExportService({ db, audit, signingKey, clock, media, spoolDir: join(config.dataDir, 'spool'), maxWindowHours: config.access.maxWindowHours });
   return {
     signingKey,
     tokenKey,
@@ -116,7 +115,7 @@ export function createSecurityStack(options: SecurityStackOptions): SecurityStac
       return config.auth.localIssuer ? [{ ...(await exportJWK(tokenKey.publicKey)), kid: tokenKey.keyId, alg: 'EdDSA', use: 'sig' }] : [];
     },
     accessApi: () => accessApiOf(access, exports),
-    publicExportsApi: () => ({ start: (principal, request) => publicExports.start(principal, request), manifest: (principal, id) => publicExports.manifest(principal, id) }),
+    publicExportsApi: () => publicExports,
     auditApi: () => auditApiOf(audit),
     keysApi: () => ({
       status: () => ({ ...vault.keyStatus(), signingKeyId: signingKey.keyId }),

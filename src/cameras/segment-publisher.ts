@@ -5,6 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { OriginalsPort, OutboxPort, StoragePressurePort } from '../shared/ports.js';
+import { SEGMENT_SIDECAR_SCHEMA, type SegmentSidecar } from '../shared/segments.js';
 import type { MaskPolygon } from '../shared/types.js';
 import { writeFileDurably } from '../shared/durable-file.js';
 
@@ -115,9 +116,9 @@ export class SegmentPublisher {
   }
 }
 
-export function sidecarOf(camera: CameraConfig, segment: FinishedSegment, originals: readonly OriginalOutcome[], complete: boolean): Record<string, unknown> {
+export function sidecarOf(camera: CameraConfig, segment: FinishedSegment, originals: readonly OriginalOutcome[], complete: boolean): SegmentSidecar {
   return {
-    schema: 'privacy-gateway/segment-sidecar/1',
+    schema: SEGMENT_SIDECAR_SCHEMA,
     segmentId: segment.segmentId,
     camera: camera.id,
     cameraKind: camera.kind,

@@ -78,7 +78,7 @@ export interface SealedWorkFile {
 /**
  * Writes `plain` (media in memory) encrypted to a new file in `dir` (0600), so that ffmpeg can read it with
  * seeking, which a pipe does not allow (an MP4 whose index comes last cannot be read from a pipe at all).
- * The key exists only in memory: a file left by a crash is unreadable, and `removeWorkFiles` clears it.
+ * The key exists only in memory: a file left by a crash is unreadable (its owner clears its directory at start).
  */
 export async function writeSealedWorkFile(plain: Buffer, dir: string): Promise<SealedWorkFile> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -95,9 +95,4 @@ export async function writeSealedWorkFile(plain: Buffer, dir: string): Promise<S
     throw error;
   }
   return { input: mediaInput(path, fileKey), dispose };
-}
-
-/** Removes the sealed work files a crash left in `dir` (their keys died with the process). */
-export async function removeWorkFiles(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
 }

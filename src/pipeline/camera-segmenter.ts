@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDirectory } from '../shared/durable-file.js';
+import { segmentIdOf } from '../shared/segments.js';
 import type { RedactedRegion } from './frame-report.js';
 import type { FinishedSegment } from './camera-protocol.js';
 
@@ -26,22 +27,6 @@ interface SegmentTally {
   frames: number;
   failClosedFrames: number;
   regionsPerClass: Record<string, number>;
-}
-
-/** `cam-20260301T120000123Z`: sortable, unique per camera and start time. */
-export function segmentIdOf(cameraId: string, startMs: number): string {
-  return `${cameraId}-${new Date(startMs).toISOString().replace(/[-:.]/g, '')}`;
-}
-
-const SEGMENT_START = /-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z(?=[-.:]|$)/;
-
-/** The recording start a segment id (or a key or file name built from one) carries, if any. */
-export function segmentStartOf(idOrKey: string): number | undefined {
-  const match = SEGMENT_START.exec(idOrKey);
-  if (!match) return undefined;
-  const [year, month, day, hour, minute, second, ms] = match.slice(1).map(Number) as [number, number, number, number, number, number, number];
-  const startMs = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  return Number.isFinite(startMs) ? startMs : undefined;
 }
 
 async function hashAndSync(path: string): Promise<{ sha256: string; bytes: number }> {

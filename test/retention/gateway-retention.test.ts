@@ -4,7 +4,7 @@ import { issueLocalToken } from '../../src/api/local-token.js';
 import { composeApi, holdPortOf, type Components } from '../../src/app.js';
 import { openCatalog, type CatalogDatabase } from '../../src/catalog/database.js';
 import { configSchema } from '../../src/config/schema.js';
-import { segmentIdOf, segmentStartOf } from '../../src/pipeline/camera-segmenter.js';
+import { segmentIdOf, segmentStartOf } from '../../src/shared/segments.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import type { Role } from '../../src/shared/types.js';

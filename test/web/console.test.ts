@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip, openTestGateway, removeDir, type TestGateway } from '../access/security-fixtures.js';
-import { launchChromium, signIn, snap, watchPage } from './console-browser.js';
+import { fillForm, launchChromium, signIn, snap, watchPage } from './console-browser.js';
 
 describe('operator console in headless Chromium', () => {
   let gateway: TestGateway;
@@ -101,11 +101,7 @@ describe('operator console in headless Chromium', () => {
   async function fileRequest(caseNumber: string): Promise<void> {
     await page.getByRole('link', { name: 'Access requests' }).click();
     const form = page.getByRole('form', { name: 'File an access request' });
-    await form.getByLabel('Cameras').fill('cam-1');
-    await form.getByLabel('From').fill('2026-03-01T08:00');
-    await form.getByLabel('To').fill('2026-03-01T09:00');
-    await form.getByLabel('Case number').fill(caseNumber);
-    await form.getByLabel('Purpose').fill('Hit-and-run at the crossing, plate needed by the prosecutor.');
+    await fillForm(form, { Cameras: 'cam-1', From: '2026-03-01T08:00', To: '2026-03-01T09:00', 'Case number': caseNumber, Purpose: 'Hit-and-run at the crossing, plate needed by the prosecutor.' });
     await form.getByRole('button', { name: 'File request' }).click();
     await page.getByText(`filed for case ${caseNumber}`).waitFor();
   }
@@ -150,10 +146,7 @@ describe('operator console in headless Chromium', () => {
     await signIn(page, baseUrl, await gateway.token('olga', ['operator']));
     await page.getByRole('link', { name: 'Public records' }).click();
     const form = page.getByRole('form', { name: 'Export redacted footage' });
-    await form.getByLabel('Camera').fill('cam-1');
-    await form.getByLabel('From').fill('2026-03-01T08:00');
-    await form.getByLabel('To').fill('2026-03-01T09:00');
-    await form.getByLabel('Records request').fill('PRR-2026-7');
+    await fillForm(form, { Camera: 'cam-1', From: '2026-03-01T08:00', To: '2026-03-01T09:00', 'Records request': 'PRR-2026-7' });
     const [exportFile] = await Promise.all([page.waitForEvent('download'), form.getByRole('button', { name: 'Export redacted footage' }).click()]);
     expect(exportFile.suggestedFilename()).toMatch(/^public-export-[0-9a-f]{32}\.ts$/);
     await page.getByText(/Export [0-9a-f]{32} downloaded \(2 redacted segments\)/).waitFor();
@@ -188,11 +181,7 @@ describe('operator console in headless Chromium', () => {
     await signIn(page, baseUrl, await gateway.token('alice', ['approver']));
     await page.getByRole('link', { name: 'Retention & holds' }).click();
     const form = page.getByRole('form', { name: 'Place a legal hold' });
-    await form.getByLabel('Cameras').fill('cam-1');
-    await form.getByLabel('From').fill('2026-03-01T08:00');
-    await form.getByLabel('To').fill('2026-03-01T09:00');
-    await form.getByLabel('Case number').fill('CASE-1');
-    await form.getByLabel('Reason').fill('Evidence for the hit-and-run case');
+    await fillForm(form, { Cameras: 'cam-1', From: '2026-03-01T08:00', To: '2026-03-01T09:00', 'Case number': 'CASE-1', Reason: 'Evidence for the hit-and-run case' });
     await form.getByRole('button', { name: 'Place hold' }).click();
     await page.getByText(/Hold hold_[0-9a-f]{32} placed for case CASE-1/).waitFor();
     await page.getByRole('table', { name: 'Legal holds' }).getByRole('row', { name: /CASE-1.*active/ }).waitFor();
