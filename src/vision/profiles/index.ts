@@ -13,6 +13,12 @@ const FACE_PADDING = { scaleW: 1.5, scaleH: 1.6, shiftUp: 0.05, minSide: 0, minW
  * whose faint or dirty characters the text map missed, so it is widened around its centre to that width.
  */
 const PLATE_PADDING = { scaleW: 1.3, scaleH: 1.9, shiftUp: 0, minSide: 0, minWidthPerHeight: 4.5 };
+/**
+ * Plates end where their flat background does: most plates' frames hug the characters, so the 1.9× padding (sized
+ * for US plates with lettering above and below) is pulled in to the background's edge when it lies within reach.
+ * On the dev plate sets it raised ro_dashcam precision from 0.468 to 0.516 with recall unchanged on both sets (README).
+ */
+const PLATE_FRAME = { tolerance: 0.4, edgeRun: 0.35, verticalMargin: 0.25, horizontalMargin: 0.7 };
 const PLATE_SHAPE = { minAspect: 1.7, maxAspect: 10, minHeight: 3, minScore: 0.6, maxHeightShare: 0.2 };
 
 /**
@@ -46,6 +52,7 @@ export const THOROUGH_PROFILE: ProfileSpec = {
     vehicleContext: { outsideMinScore: 0.9, outsideMinAspect: 2.8, maxHeightPerVehicleWidth: 0.15 },
   },
   platePadding: PLATE_PADDING,
+  plateFrame: PLATE_FRAME,
   objectMinScore: 0.25,
   objectTiling: true,
   onnx: { threads: 2, memoryArena: true },
@@ -60,6 +67,7 @@ export const LIVE_PROFILE: ProfileSpec = {
   headFallback: null,
   plates: { wholeImageLongSide: 800, vehicles: null, shape: PLATE_SHAPE, vehicleContext: null },
   platePadding: PLATE_PADDING,
+  plateFrame: PLATE_FRAME,
   objectMinScore: 0.25,
   objectTiling: false,
   onnx: { threads: 1, memoryArena: false },

@@ -6,6 +6,7 @@ import { FaceBoxesOnnxModel } from '../faces/faceboxes-onnx-model.js';
 import type { SsdFaceModel } from '../faces/ssd-face-model.js';
 import { loadModelManifest, loadVerifiedModel } from '../models/model-manifest.js';
 import { CenterNetOnnxModel } from '../objects/centernet-onnx-model.js';
+import { fitPlateFrame, type PlateFrameSpec } from '../plates/plate-frame.js';
 import { searchPlates, type PlateSearchSpec } from '../plates/plate-search.js';
 import { TextRegionModel } from '../plates/text-region-model.js';
 import type { PixelRect } from '../rgb-image.js';
@@ -29,6 +30,8 @@ export interface ProfileSpec {
   readonly headFallback: HeadFallbackSpec | null;
   readonly plates: PlateSearchSpec;
   readonly platePadding: Padding;
+  /** Pulls padded plate boxes in to the plate the image shows; null keeps the plain padding. */
+  readonly plateFrame: PlateFrameSpec | null;
   readonly objectMinScore: number;
   /** Also run the object detector on overlapping tiles (small vehicles for plate search, small people). */
   readonly objectTiling: boolean;
@@ -154,7 +157,8 @@ export class ProfileDetector implements Detector {
       if (this.classes.has('face')) found.push(...(await this.findFaces(image, tensorOf, objects)));
       if (this.loaded.text && this.classes.has('plate')) {
         const plates = await searchPlates(this.loaded.text, image, objects, this.spec.plates);
-        found.push(...suppress(plates.map((p) => padBox(p, this.spec.platePadding)), 0.3));
+        const { platePadding, plateFrame } = this.spec;
+        found.push(...suppress(plates.map((p) => (plateFrame ? fitPlateFrame(image, p, platePadding, plateFrame) : padBox(p, platePadding))), 0.3));
       }
       for (const cls of ['person', 'vehicle'] as const) {
         if (this.classes.has(cls)) found.push(...objects.filter((o) => o.cls === cls));
