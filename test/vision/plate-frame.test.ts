@@ -40,11 +40,12 @@ describe('plate boxes fitted to the plate the image shows', () => {
     const padded = padBox(text, padding);
     const fitted = fitPlateFrame(image, text, padding, frame);
     expect(fitted.y).toBeCloseTo(padded.y, 6);
-    expect(containment({ x: 96, y: text.y - 0.45 * text.h, w: 208, h: 113 - (text.y - 0.45 * text.h) }, fitted)).toBe(1);
+    expect(fitted.y + fitted.h).toBeGreaterThanOrEqual(plate.y + plate.h);
   });
 
   it('keeps the plain padding when the text box shows no plate contrast to measure', () => {
-    const image = paint(400, 200, 120, [{ x: 100, y: 90, w: 200, h: 20, luma: 135 }]);
+    // A flat patch on a darker car: its sides are clear edges, but without characters there is no plate to fit.
+    const image = paint(400, 200, 60, [{ x: 96, y: 87, w: 208, h: 26, luma: 135 }]);
     expect(fitPlateFrame(image, text, padding, frame)).toEqual(padBox(text, padding));
   });
 

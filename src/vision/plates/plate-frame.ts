@@ -27,6 +27,10 @@ const INNER = 0.1;
 const START_GAP = 0.05;
 /** Sideways, an edge is searched over this share of the text box's width beyond each end. */
 const HORIZONTAL_REACH = 0.2;
+/** Columns are read over the text box's middle rows (character strokes, not the gaps above and below them). */
+const MIDDLE_ROWS = { from: 0.15, to: 0.85 };
+/** Margins never shrink below this many pixels (small plates, a rounding error). */
+const MIN_MARGIN_PX = 1.5;
 
 interface PlateTone {
   readonly background: number;
@@ -111,15 +115,15 @@ export function fitPlateFrame(image: RgbImage, text: Detection, padding: Padding
   const run = Math.max(MIN_RUN, Math.round(spec.edgeRun * text.h));
   const gap = Math.round(START_GAP * text.h);
   const vertical = { run, limit: image.height, reach: Math.round(((padding.scaleH - 1) / 2) * text.h), median: (y: number) => lineMedian(image, scratch, y, x0, x1, true) };
-  const ry0 = Math.max(0, Math.round(text.y + text.h * 0.15));
-  const ry1 = Math.min(image.height, Math.round(text.y + text.h * 0.85));
+  const ry0 = Math.max(0, Math.round(text.y + text.h * MIDDLE_ROWS.from));
+  const ry1 = Math.min(image.height, Math.round(text.y + text.h * MIDDLE_ROWS.to));
   const horizontal = { run, limit: image.width, reach: Math.round(HORIZONTAL_REACH * text.w), median: (x: number) => lineMedian(image, scratch, x, ry0, ry1, false) };
   const top = findEdge({ ...vertical, from: Math.round(text.y) - gap, dir: -1 }, tone);
   const bottom = findEdge({ ...vertical, from: Math.round(text.y + text.h) + gap, dir: 1 }, tone);
   const left = ry1 > ry0 ? findEdge({ ...horizontal, from: Math.round(text.x) - gap, dir: -1 }, tone) : null;
   const right = ry1 > ry0 ? findEdge({ ...horizontal, from: Math.round(text.x + text.w) + gap, dir: 1 }, tone) : null;
-  const vMargin = Math.max(1.5, spec.verticalMargin * text.h);
-  const hMargin = Math.max(1.5, spec.horizontalMargin * text.h);
+  const vMargin = Math.max(MIN_MARGIN_PX, spec.verticalMargin * text.h);
+  const hMargin = Math.max(MIN_MARGIN_PX, spec.horizontalMargin * text.h);
   const boxTop = top === null ? padded.y : Math.max(padded.y, Math.min(top - vMargin, text.y));
   const boxBottom = bottom === null ? padded.y + padded.h : Math.min(padded.y + padded.h, Math.max(bottom + vMargin, text.y + text.h));
   const boxLeft = left === null ? padded.x : Math.max(padded.x, Math.min(left - hMargin, text.x));
