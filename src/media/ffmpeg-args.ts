@@ -29,6 +29,11 @@ export interface DecoderPlan {
   readonly upright?: string;
   /** Size of the rgb24 analysis frames on fd 3; omitted when detection is disabled. */
   readonly analysis?: FrameSize;
+  /**
+   * `select` expression over the frame number: only the frames it picks are scaled and sent on fd 3 (offline jobs
+   * analyse a fixed schedule; converting and piping the others is wasted work). Omitted: every frame.
+   */
+  readonly analysisSelect?: string;
   /** ffmpeg ≥ 5 spells per-output frame-rate handling `-fps_mode`; older builds use `-vsync`. */
   readonly ffmpegMajor: number;
 }
@@ -57,7 +62,8 @@ function passthrough(plan: DecoderPlan): string[] {
 
 /**
  * Decoder: full-resolution yuv420p on stdout and, when detection runs, a downscaled rgb24 copy on fd 3.
- * Both outputs come from one `split`, with frame-rate handling off, so frame i on one pipe is frame i on the other.
+ * Both outputs come from one `split`, with frame-rate handling off, so frame i on one pipe is frame i on the other
+ * (or, with `analysisSelect`, the i-th frame the expression picks).
  */
 export function decoderArgs(plan: DecoderPlan): string[] {
   const input = [
@@ -71,7 +77,8 @@ export function decoderArgs(plan: DecoderPlan): string[] {
   }
   const head = pre.length > 0 ? `${pre.join(',')},` : '';
   const { width, height } = plan.analysis;
-  const graph = `[0:V:0]${head}split=2[full][small];[full]format=yuv420p[yuv];[small]scale=${width}:${height}:flags=bilinear,format=rgb24[rgb]`;
+  const select = plan.analysisSelect === undefined ? '' : `select='${plan.analysisSelect}',`;
+  const graph = `[0:V:0]${head}split=2[full][small];[full]format=yuv420p[yuv];[small]${select}scale=${width}:${height}:flags=bilinear,format=rgb24[rgb]`;
   return [
     ...DECODER_QUIET, ...input, '-filter_complex', graph,
     '-map', '[yuv]', ...common, '-pix_fmt', 'yuv420p', 'pipe:1',

@@ -10,6 +10,24 @@ export function isScheduledForAnalysis(index: number, fps: number, analysisFps: 
   return slot(index) > slot(index - 1);
 }
 
+/** The first frame after `index` that the offline schedule analyses. */
+export function nextScheduledIndex(index: number, fps: number, analysisFps: number | 'all'): number {
+  let next = index + 1;
+  while (!isScheduledForAnalysis(next, fps, analysisFps)) next += 1;
+  return next;
+}
+
+/**
+ * The offline schedule as an ffmpeg `select` expression over the frame number `n`, so that the decoder converts and
+ * sends only the frames that will be analysed; undefined when every frame is. The arithmetic is the same as
+ * isScheduledForAnalysis's, in the same order on the same doubles, so both pick the same frames.
+ */
+export function scheduleSelectExpression(fps: number, analysisFps: number | 'all'): string | undefined {
+  if (analysisFps === 'all' || analysisFps >= fps) return undefined;
+  const slot = (n: string): string => `floor(${n}*${String(analysisFps)}/${String(fps)}+1e-9)`;
+  return `eq(n,0)+gt(${slot('n')},${slot('(n-1)')})`;
+}
+
 /** Stream time of frame `index` at a constant rate, in milliseconds. */
 export function frameTimeMs(index: number, fps: number): number {
   return (index * 1000) / fps;

@@ -2,7 +2,7 @@ import type { FramePool } from '../media/frame-pool.js';
 import type { FrameSize } from '../media/ffmpeg-args.js';
 import { redactedDetectionClasses, type Detection, type ObjectClass } from '../vision/detector.js';
 import type { DetectOutcome, DetectorHost } from '../vision/detector-host.js';
-import { frameTimeMs, isScheduledForAnalysis } from './analysis-schedule.js';
+import { frameTimeMs, isScheduledForAnalysis, nextScheduledIndex } from './analysis-schedule.js';
 
 export type AnalysisMode = { kind: 'offline'; analysisFps: number | 'all' } | { kind: 'live' };
 
@@ -14,6 +14,11 @@ export interface AnalysisStageOptions {
   readonly analysisSize: FrameSize;
   readonly sourceSize: FrameSize;
   readonly classes: readonly ObjectClass[];
+  /**
+   * Offline: the decoder sends only the scheduled frames (its `analysisSelect`), so the reader's i-th frame is the
+   * i-th scheduled one rather than frame i.
+   */
+  readonly decoderSelects: boolean;
   /** One analysis finished: detections in source pixels, or a failure. Called in stream order. */
   onOutcome(index: number, ptsMs: number, outcome: DetectOutcome): void;
 }
@@ -37,7 +42,10 @@ export class AnalysisStage {
   private readonly waiting: { index: number; slot: number }[] = [];
   private inFlight: number | undefined;
   private acquired = -1;
+  /** First frame index that can still bring an analysis (frames before it have all been seen). */
   private seen = 0;
+  /** decoderSelects: the frame index of the next frame the reader delivers. */
+  private nextDelivered = 0;
   private ended = false;
   private readonly scaleX: number;
   private readonly scaleY: number;
@@ -50,8 +58,9 @@ export class AnalysisStage {
   }
 
   /** Reader callback: where analysis frame `index` goes (see RawFrameReader). */
-  readonly target = (index: number): Buffer | null | undefined => {
+  readonly target = (ordinal: number): Buffer | null | undefined => {
     const { mode, fps, pool } = this.options;
+    const index = this.frameIndex(ordinal);
     if (mode.kind === 'offline' && !isScheduledForAnalysis(index, fps, mode.analysisFps)) return null;
     const slot = pool.acquire();
     if (slot === -1) {
@@ -63,8 +72,12 @@ export class AnalysisStage {
     return pool.view(slot);
   };
 
-  readonly frame = (index: number, buffer: Buffer | null): void => {
-    this.seen = index + 1;
+  readonly frame = (ordinal: number, buffer: Buffer | null): void => {
+    const index = this.frameIndex(ordinal);
+    const { mode, fps } = this.options;
+    // Frames between two scheduled ones bring no analysis: once one scheduled frame is seen, so are they.
+    this.seen = mode.kind === 'offline' ? nextScheduledIndex(index, fps, mode.analysisFps) : index + 1;
+    if (this.options.decoderSelects) this.nextDelivered = this.seen;
     if (buffer === null) return;
     const slot = this.acquired;
     if (this.options.mode.kind === 'live' && this.waiting.length > 0) {
@@ -88,6 +101,11 @@ export class AnalysisStage {
   /** The analysis stream has ended and nothing is waiting or in flight. */
   get finished(): boolean {
     return this.ended && this.inFlight === undefined && this.waiting.length === 0;
+  }
+
+  /** Frame index of the reader's `ordinal`-th frame (frames arrive in order, one call pair per frame). */
+  private frameIndex(ordinal: number): number {
+    return this.options.decoderSelects ? this.nextDelivered : ordinal;
   }
 
   private dispatch(): void {

@@ -10,7 +10,7 @@ import { GatewayError } from '../shared/errors.js';
 import type { ObjectClass } from '../vision/detector.js';
 import type { DetectorHost } from '../vision/detector-host.js';
 import { DEFAULT_TRACKER_OPTIONS, Tracker } from '../vision/tracker.js';
-import { frameTimeMs } from './analysis-schedule.js';
+import { frameTimeMs, scheduleSelectExpression } from './analysis-schedule.js';
 import { AnalysisStage, type AnalysisMode } from './analysis-stage.js';
 import type { FrameRecord, RedactedRegion } from './frame-report.js';
 
@@ -135,6 +135,7 @@ export class FrameLoop {
           analysisSize: detection.analysisSize,
           sourceSize: source.size,
           classes: options.classes,
+          decoderSelects: this.analysisSelect() !== undefined,
           onOutcome: (_index, ptsMs, outcome) => {
             if (outcome.ok) this.tracker.addDetections(ptsMs, outcome.detections);
             this.ledger.record(ptsMs, outcome.ok);
@@ -158,6 +159,7 @@ export class FrameLoop {
       constantRate: source.constantRate,
       upright: source.upright,
       analysis: detection?.analysisSize,
+      analysisSelect: this.analysisSelect(),
       ffmpegMajor: tools.ffmpegMajor,
     });
     const decoder = new MediaProcess(tools.ffmpeg, args, custom?.extraOutputs ?? (detection ? 1 : 0));
@@ -207,6 +209,12 @@ export class FrameLoop {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.decoder?.stop();
+  }
+
+  /** Offline: the decoder sends only the frames the schedule analyses. */
+  private analysisSelect(): string | undefined {
+    const mode = this.options.detection?.mode;
+    return mode?.kind === 'offline' ? scheduleSelectExpression(this.options.source.fps, mode.analysisFps) : undefined;
   }
 
   private onYuvFrame(index: number, slot: number): void {

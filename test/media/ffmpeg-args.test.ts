@@ -11,6 +11,11 @@ describe('decoderArgs', () => {
     expect(args.join(' ')).toContain('-map [rgb] -an -sn -dn -fps_mode passthrough -f rawvideo -pix_fmt rgb24 pipe:3');
   });
 
+  it('scales and sends only the frames an analysis select picks, on the analysis branch only', () => {
+    const args = decoderArgs({ input: 'in.mp4', output: { width: 1920, height: 1080 }, crop: false, analysis: { width: 640, height: 360 }, analysisSelect: 'eq(n,0)', ffmpegMajor: 5 });
+    expect(args.join(' ')).toContain("[full]format=yuv420p[yuv];[small]select='eq(n,0)',scale=640:360:flags=bilinear,format=rgb24[rgb]");
+  });
+
   it('resamples variable frame rates, crops odd sizes and speaks -vsync to old ffmpeg', () => {
     const args = decoderArgs({ input: 'in.mp4', output: { width: 640, height: 358 }, crop: true, constantRate: '20/1', ffmpegMajor: 4 });
     expect(args).toEqual(['-hide_banner', '-loglevel', 'error', '-i', 'in.mp4', '-map', '0:V:0', '-vf', 'yadif=deint=interlaced,fps=20/1,crop=640:358:0:0,format=yuv420p', '-an', '-sn', '-dn', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1']);
