@@ -6,6 +6,7 @@ import { buildServer } from './api/server.js';
 import { findConsoleRoot } from './api/routes/console.js';
 import { CameraService, DEMO_CAMERA } from './cameras/camera-service.js';
 import { LazyFileRedactor } from './cameras/offline-redactor.js';
+import { UploadRecords } from './cameras/upload-records.js';
 import { UploadService } from './cameras/upload-service.js';
 import { mediaTools } from './media/media-tools.js';
 import { CameraStore } from './catalog/camera-store.js';
@@ -93,14 +94,14 @@ function createSensors(config: Readonly<Config>, logger: Logger, clock: Clock, s
 }
 
 /** Live cameras (one process each) and body-worn uploads; segments go to the spool and the outbox, originals to the vault. */
-function createCameras(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase, security: SecurityStack, registry: Registry, uplink: UplinkService | undefined) {
+function createCameras(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase, security: SecurityStack, registry: Registry, uplink: UplinkService | undefined, records: UploadRecords) {
   const cameras = new CameraService({
     cameras: config.cameras, pipeline: config.pipeline, dataDir: config.dataDir, store: new CameraStore(catalog),
     originals: security.vault, audit: security.audit, registry, clock, logger, ...(uplink ? { outbox: uplink, pressure: uplink } : {}),
   });
   const uploadRedactor = new LazyFileRedactor(config.pipeline, logger.child({ module: 'uploads' }));
   const uploads = new UploadService({
-    dataDir: config.dataDir, maxBytes: config.cameras.uploadMaxBytes, maxPixels: config.cameras.uploadMaxPixels, maxAgeMs: config.cameras.uploadMaxAgeHours * 3_600_000, tools: mediaTools(), clock, logger: logger.child({ module: 'uploads' }),
+    dataDir: config.dataDir, records, maxBytes: config.cameras.uploadMaxBytes, maxPixels: config.cameras.uploadMaxPixels, maxAgeMs: config.cameras.uploadMaxAgeHours * 3_600_000, tools: mediaTools(), clock, logger: logger.child({ module: 'uploads' }),
     publisher: cameras.publisher, keys: security.vault, camera: (id) => cameras.get(id), redactor: () => uploadRedactor.get(), ...(uplink ? { pressure: uplink } : {}),
   });
   return { cameras, uploads, uploadRedactor };
@@ -136,11 +137,15 @@ function cameraKindLookup(registry: () => CameraService | undefined): (cameraId:
 /** Builds every component and the HTTP API over an open catalog; starts nothing that runs on a timer. */
 export async function composeApi(config: Readonly<Config>, logger: Logger, clock: Clock, catalog: CatalogDatabase): Promise<Components> {
   const security = createSecurityStack({ config, db: catalog, logger, clock });
+  // Waiting uploads' keys are sealed by the vault's KEK: a rotation (also one finished at this start) re-seals them.
+  const uploadRecords = UploadRecords.of(config.dataDir);
+  security.vault.holdSealedKeys(uploadRecords);
   await security.start();
   const audit = security.audit;
   const authenticator = await createAuthenticator(config, security, clock, logger);
-  let cameraRegistry: CameraService | undefined;
-  const cameraKindOf = cameraKindLookup(() => cameraRegistry);
+  // Retention asks camera kinds through this; the camera service is built after retention (it needs the uplink).
+  const cameraRef: { service?: CameraService } = {};
+  const cameraKindOf = cameraKindLookup(() => cameraRef.service);
   const retention = createRetention({
     db: catalog,
     config: config.retention,
@@ -157,9 +162,8 @@ export async function composeApi(config: Readonly<Config>, logger: Logger, clock
   // Signed audit checkpoints leave the box through the uplink (F3).
   if (uplink) audit.attachOutbox(uplink);
   const sensors = config.sensors.enabled ? createSensors(config, logger, clock, security, uplink) : undefined;
-  const { cameras, uploads, uploadRedactor } = createCameras(config, logger, clock, catalog, security, registry, uplink);
-  cameraRegistry = cameras;
-  cameraRegistry = cameras;
+  const { cameras, uploads, uploadRedactor } = createCameras(config, logger, clock, catalog, security, registry, uplink, uploadRecords);
+  cameraRef.service = cameras;
   const api = await buildServer(
     {
       logger,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,15 +14,17 @@ import type { RedactionReport } from '../pipeline/frame-report.js';
 import type { Clock } from '../shared/clock.js';
 import { describeError, GatewayError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { writeFileDurably } from '../shared/durable-file.js';
-import type { KeySealPort, SealedKey, StoragePressurePort } from '../shared/ports.js';
+import type { KeySealPort, StoragePressurePort } from '../shared/ports.js';
 import { segmentIdOf } from '../shared/segments.js';
 import type { Principal, UploadJob } from '../shared/types.js';
 import { recordingTimeOf, type RecordingTime } from './recording-time.js';
+import type { JobRecord, UploadRecords } from './upload-records.js';
 import type { SegmentPublisher } from './segment-publisher.js';
 
 export interface UploadServiceOptions {
   dataDir: string;
+  /** Job records of waiting clips; the clips lie beside them (the vault re-seals their keys when its KEK rotates). */
+  records: UploadRecords;
   maxBytes: number;
   /** Largest frame (width × height) accepted: decoding and analysis memory grow with it. */
   maxPixels: number;
@@ -71,45 +73,8 @@ function sizeLimit(maxBytes: number, counter: { bytes: number; hash: Hash }): Tr
   });
 }
 
-/**
- * An accepted upload as it is kept on disk beside its clip (`<id>.json`), so that a job the gateway acknowledged
- * with 202 survives a stop or a crash and is run at the next start.
- */
-interface JobRecord {
-  readonly id: string;
-  readonly camera: string;
-  readonly bytes: number;
-  readonly framesExpected: number | null;
-  readonly createdAt: number;
-  readonly recorded: RecordingTime;
-  /** SHA-256 of the clip as received, checked when it is read back for the vault. */
-  readonly sha256: string;
-  /** The clip's file key, sealed by the vault's KEK (the clip lies on disk encrypted under it). */
-  readonly sealedKey: SealedKey;
-  /** Starts at which the job was resumed; a clip that keeps bringing the gateway down is given up. */
-  readonly resumed?: number;
-}
-
 /** A job resumed this many times without finishing is failed, so that one clip cannot stop every later start. */
 const MAX_RESUMES = 3;
-
-const JOB_ID = /^job_[0-9a-f]{24}$/;
-
-function isJobRecord(value: unknown): value is JobRecord {
-  const record = value as Partial<JobRecord> | null;
-  return typeof record?.id === 'string' && JOB_ID.test(record.id) && typeof record.camera === 'string' && typeof record.bytes === 'number'
-    && typeof record.createdAt === 'number' && typeof record.recorded?.startMs === 'number' && typeof record.recorded.endMs === 'number'
-    && typeof record.sha256 === 'string' && typeof record.sealedKey?.kekId === 'string' && typeof record.sealedKey.wrapped === 'string';
-}
-
-async function readRecord(path: string): Promise<JobRecord | undefined> {
-  try {
-    const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
-    return isJobRecord(parsed) ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Flushes a received clip to disk before the upload is acknowledged, so an accepted job survives power loss. */
 async function syncFile(path: string): Promise<void> {
@@ -137,7 +102,7 @@ export class UploadService {
   private readonly stopping = new AbortController();
 
   constructor(private readonly options: UploadServiceOptions) {
-    this.dir = join(options.dataDir, 'work', 'uploads');
+    this.dir = options.records.dir;
   }
 
   get maxBytes(): number {
@@ -160,12 +125,16 @@ export class UploadService {
       const info = await probeMedia(this.options.tools, path, fileKey);
       if (info.kind !== 'video') throw new GatewayError('PGW_ERR_INPUT_INVALID', 'upload is an image, not a video clip', {});
       if (info.width * info.height > this.options.maxPixels) throw frameTooLarge(info, this.options.maxPixels);
-      record = {
-        id, camera: cameraId, bytes: counter.bytes, framesExpected: info.expectedFrames ?? null, createdAt: this.options.clock.now(),
-        recorded: this.recordingTime(id, info, options), sha256: counter.hash.digest('hex'), sealedKey: await this.options.keys.sealKey(fileKeyBytes(fileKey), Buffer.from(id)),
-      };
       await syncFile(path);
-      writeFileDurably(this.recordPath(id), JSON.stringify(record), 0o600);
+      const fields = {
+        id, camera: cameraId, bytes: counter.bytes, framesExpected: info.expectedFrames ?? null, createdAt: this.options.clock.now(),
+        recorded: this.recordingTime(id, info, options), sha256: counter.hash.digest('hex'),
+      };
+      record = await this.options.records.exclusive(async () => {
+        const sealed = { ...fields, sealedKey: await this.options.keys.sealKey(fileKeyBytes(fileKey), Buffer.from(id)) };
+        this.options.records.write(sealed);
+        return sealed;
+      });
     } catch (error) {
       forgetFileKey(fileKey);
       await rm(path, { force: true });
@@ -186,30 +155,38 @@ export class UploadService {
       return 0;
     }
     const records: JobRecord[] = [];
-    for (const name of names.filter((n) => n.endsWith('.json'))) {
-      const record = await readRecord(join(this.dir, name));
+    for (const id of await this.options.records.ids()) {
+      const record = await this.options.records.read(id);
       if (record && names.includes(`${record.id}.upload`)) records.push(record);
     }
     const kept = new Set(records.flatMap((r) => [`${r.id}.json`, `${r.id}.upload`]));
     for (const name of names.filter((n) => !kept.has(n))) await rm(join(this.dir, name), { force: true, recursive: true });
     const resumed: string[] = [];
-    for (const record of records.sort((a, b) => a.createdAt - b.createdAt)) {
-      const attempt = { ...record, resumed: (record.resumed ?? 0) + 1 };
-      if (attempt.resumed > MAX_RESUMES) {
-        await this.giveUp(attempt, `not finished after ${MAX_RESUMES} restarts of the gateway; the clip was discarded`);
-        continue;
-      }
-      const fileKey = await this.options.keys.unsealKey(record.sealedKey, Buffer.from(record.id)).then(fileKeyOf, () => undefined);
-      if (!fileKey) {
-        await this.giveUp(attempt, "the clip's key can no longer be unsealed (the key-encryption key was rotated since); the clip was discarded");
-        continue;
-      }
-      writeFileDurably(this.recordPath(record.id), JSON.stringify(attempt), 0o600);
-      this.enqueue(attempt, fileKey);
-      resumed.push(record.id);
+    for (const { id } of records.sort((a, b) => a.createdAt - b.createdAt)) {
+      // Read again under the lock: a KEK rotation may have re-sealed the key since.
+      if (await this.options.records.exclusive(() => this.resumeJob(id))) resumed.push(id);
     }
     if (resumed.length > 0) this.options.logger.info({ jobs: resumed }, 'upload jobs resumed after a restart');
     return resumed.length;
+  }
+
+  /** Queues a job a stop or a crash left, or gives it up; true when it was queued. */
+  private async resumeJob(id: string): Promise<boolean> {
+    const record = await this.options.records.read(id);
+    if (record === undefined) return false;
+    const attempt = { ...record, resumed: (record.resumed ?? 0) + 1 };
+    if (attempt.resumed > MAX_RESUMES) {
+      await this.giveUp(attempt, `not finished after ${MAX_RESUMES} restarts of the gateway; the clip was discarded`);
+      return false;
+    }
+    const fileKey = await this.options.keys.unsealKey(record.sealedKey, Buffer.from(record.id)).then(fileKeyOf, () => undefined);
+    if (!fileKey) {
+      await this.giveUp(attempt, "the clip's key can no longer be unsealed (its key-encryption key is gone); the clip was discarded");
+      return false;
+    }
+    this.options.records.write(attempt);
+    this.enqueue(attempt, fileKey);
+    return true;
   }
 
   private async giveUp(record: JobRecord, error: string): Promise<void> {
@@ -290,7 +267,7 @@ export class UploadService {
   }
 
   private recordPath(id: string): string {
-    return join(this.dir, `${id}.json`);
+    return this.options.records.recordPath(id);
   }
 
   private async run(job: UploadJob, record: JobRecord, fileKey: FileKey): Promise<void> {

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createSecurityStack } from '../access/security-stack.js';
+import { UploadRecords } from '../cameras/upload-records.js';
 import { openCatalog } from '../catalog/database.js';
 import { loadConfig } from '../config/load.js';
 import { systemClock } from '../shared/clock.js';
@@ -17,6 +18,7 @@ export async function runKeys(argv: string[], io: CommandIo): Promise<number> {
   const db = openCatalog(join(config.dataDir, 'catalog.db'));
   try {
     const stack = createSecurityStack({ config, db, logger: silentLogger(), clock: systemClock });
+    stack.vault.holdSealedKeys(UploadRecords.of(config.dataDir));
     await stack.start();
     const result = action === 'rotate' ? await stack.vault.rotateKek({ actor: `cli:${userInfo().username}`, role: 'admin' }) : stack.vault.keyStatus();
     stack.stop();

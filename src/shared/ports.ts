@@ -63,6 +63,19 @@ export interface KeySealPort {
   unsealKey(sealed: SealedKey, aad: Buffer): Promise<Buffer>;
 }
 
+/**
+ * Keys sealed by the vault's KEK that live outside the catalog (an upload's key beside its waiting clip). A KEK
+ * rotation re-seals them under the new KEK before it destroys the old one.
+ */
+export interface SealedKeyHolder {
+  /**
+   * Re-seals every held key not sealed under `activeKekId` with `reseal` (null: that key's KEK is already gone) and
+   * stores it durably; returns how many were re-sealed. Throws when one could not be stored: the rotation then
+   * keeps the old KEK and finishes at the next start.
+   */
+  resealUnder(activeKekId: string, reseal: (sealed: SealedKey, aad: Buffer) => Promise<SealedKey | null>): Promise<number>;
+}
+
 /** Kinds of artefacts that may leave the box through the uplink (P8). */
 export type OutboxKind = 'segment' | 'sidecar' | 'sensor_record' | 'sensor_aggregate' | 'audit_checkpoint';
 

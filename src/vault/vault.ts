@@ -5,7 +5,7 @@ import type { CatalogDatabase } from '../catalog/database.js';
 import type { Clock } from '../shared/clock.js';
 import { GatewayError, isGatewayError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { AuditPort, KeySealPort, OriginalSegment, OriginalsPort, SealedKey } from '../shared/ports.js';
+import type { AuditPort, KeySealPort, OriginalSegment, OriginalsPort, SealedKey, SealedKeyHolder } from '../shared/ports.js';
 import { removeFileDurably, writeFileAtomic } from './atomic-file.js';
 import type { KeyProvider } from './key-provider.js';
 import { OriginalsStore, type OriginalRecord } from './originals-store.js';
@@ -50,6 +50,7 @@ function directoryName(cameraId: string): string {
 export class Vault implements OriginalsPort, KeySealPort {
   private readonly store_: OriginalsStore;
   private readonly log: Logger;
+  private readonly holders: SealedKeyHolder[] = [];
 
   constructor(private readonly options: VaultOptions) {
     this.store_ = new OriginalsStore(options.db);
@@ -95,6 +96,22 @@ export class Vault implements OriginalsPort, KeySealPort {
 
   async unsealKey(sealed: SealedKey, aad: Buffer): Promise<Buffer> {
     return this.options.keys.unwrap(sealed.kekId, Buffer.from(sealed.wrapped, 'base64'), aad);
+  }
+
+  /** Keys sealed outside the catalog that every rotation re-seals before it retires a KEK; register before `start`. */
+  holdSealedKeys(holder: SealedKeyHolder): void {
+    this.holders.push(holder);
+  }
+
+  /** `sealed` re-sealed under `toKek`; null when it can no longer be unsealed (its KEK is gone). */
+  private async reseal(sealed: SealedKey, aad: Buffer, toKek: string): Promise<SealedKey | null> {
+    const key = await this.unsealKey(sealed, aad).catch(() => null);
+    if (key === null) return null;
+    try {
+      return { kekId: toKek, wrapped: (await this.options.keys.wrap(toKek, key, aad)).toString('base64') };
+    } finally {
+      key.fill(0);
+    }
   }
 
   get(originalId: string): OriginalRecord | undefined {
@@ -210,13 +227,15 @@ export class Vault implements OriginalsPort, KeySealPort {
       rewrapped += updates.length;
       await onProgress?.({ fromKeks, toKek, rewrapped });
     }
+    let resealed = 0;
+    for (const holder of this.holders) resealed += await holder.resealUnder(toKek, (sealed, aad) => this.reseal(sealed, aad, toKek));
     const stillUsed = this.store_.countByKek();
     for (const kekId of fromKeks) {
       if (stillUsed[kekId] !== undefined) continue;
       await this.options.keys.retire(kekId);
       this.log.info({ kekId }, 'retired key-encryption key');
     }
-    if (rewrapped > 0 || fromKeks.length > 0) this.options.audit.append({ actor: 'system:vault', action: 'vault.kek_retire', object: `kek:${toKek}`, outcome: 'success', details: { retired: fromKeks, rewrapped } });
+    if (rewrapped > 0 || fromKeks.length > 0) this.options.audit.append({ actor: 'system:vault', action: 'vault.kek_retire', object: `kek:${toKek}`, outcome: 'success', details: { retired: fromKeks, rewrapped, resealed } });
     return { fromKeks, toKek, rewrapped };
   }
 

@@ -1,6 +1,8 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { UploadRecords } from '../../src/cameras/upload-records.js';
 import { runAudit } from '../../src/cli/audit.js';
 import { runKeys } from '../../src/cli/keys.js';
 import { runToken } from '../../src/cli/token.js';
@@ -72,5 +74,56 @@ describe('security CLI commands', () => {
     expect(after.security.vault.keyStatus()).toEqual({ activeKek: result.toKek, originalsByKek: { [result.toKek]: 1 } });
     expect((await after.security.vault.open(originalId, { actor: 'test' })).equals(data)).toBe(true);
     after.close();
+  });
+
+  it('keys rotate: re-seals the key of an upload waiting in the work directory before the old KEK goes', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const stack = await openTestStack(dir);
+    const fileKey = Buffer.alloc(32, 7);
+    const id = 'job_0123456789abcdef01234567';
+    const records = UploadRecords.of(dir);
+    mkdirSync(records.dir, { recursive: true });
+    const sealedKey = await stack.security.vault.sealKey(fileKey, Buffer.from(id));
+    records.write({ id, camera: 'bw1', bytes: 1, framesExpected: null, createdAt: 0, recorded: { startMs: 0, endMs: 1000, source: 'upload' }, sha256: 'x', sealedKey });
+    stack.close();
+    const out = capture();
+    expect(await runKeys(['rotate', '--data-dir', dir], out.io)).toBe(0);
+    const result = JSON.parse(out.out()) as { fromKeks: string[]; toKek: string };
+    expect(result.fromKeks).toEqual([sealedKey.kekId]);
+    const resealed = (await records.read(id))?.sealedKey;
+    expect(resealed?.kekId).toBe(result.toKek);
+    const after = await openTestStack(dir);
+    expect(after.security.vault.keyStatus().activeKek).toBe(result.toKek);
+    expect((await after.security.vault.unsealKey(resealed ?? sealedKey, Buffer.from(id))).equals(fileKey)).toBe(true);
+    await expect(after.security.vault.unsealKey(sealedKey, Buffer.from(id))).rejects.toThrow();
+    after.close();
+  });
+
+  it('keeps the old KEK when a sealed key could not be re-sealed, and finishes the rotation at the next start', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const stack = await openTestStack(dir);
+    const oldKek = stack.security.vault.keyStatus().activeKek;
+    const sealed = await stack.security.vault.sealKey(Buffer.alloc(32, 1), Buffer.from('aad'));
+    let held = sealed;
+    let failing = true;
+    const holder = {
+      resealUnder: async (active: string, reseal: (key: typeof sealed, aad: Buffer) => Promise<typeof sealed | null>) => {
+        if (failing) throw new Error('disk full');
+        if (held.kekId === active) return 0;
+        held = (await reseal(held, Buffer.from('aad'))) ?? held;
+        return 1;
+      },
+    };
+    stack.security.vault.holdSealedKeys(holder);
+    await expect(stack.security.vault.rotateKek({ actor: 'test' })).rejects.toThrow(/disk full/);
+    expect(await stack.security.vault.unsealKey(sealed, Buffer.from('aad'))).toEqual(Buffer.alloc(32, 1));
+    failing = false;
+    const finished = await stack.security.vault.finishRotation();
+    expect(finished.fromKeks).toEqual([oldKek]);
+    expect(held.kekId).toBe(finished.toKek);
+    await expect(stack.security.vault.unsealKey(sealed, Buffer.from('aad'))).rejects.toThrow();
+    stack.close();
   });
 });

@@ -122,12 +122,44 @@ describe('body-worn upload jobs across a stop (no accepted clip is lost, no plai
     }
   });
 
-  it('fails a waiting clip whose sealed key died with a rotated key-encryption key, and removes it', async () => {
+  it('keeps a waiting clip across a key-encryption key rotation: its key is re-sealed before the old KEK is destroyed', async () => {
+    const first = await openTestGateway(CONFIG);
+    const operator = await first.token('op-1', ['operator']);
+    await first.uploads.service.stop();
+    const clip = makeClip(1);
+    const response = await first.api.inject({ method: 'POST', url: '/v1/uploads?camera=bw1', headers: { ...bearer(operator), 'content-type': 'video/mp4' }, payload: clip });
+    const id = response.json<{ id: string }>().id;
+    const recordPath = join(first.dataDir, 'work', 'uploads', `${id}.json`);
+    const sealedBefore = (JSON.parse(readFileSync(recordPath, 'utf8')) as { sealedKey: { kekId: string } }).sealedKey.kekId;
+    const rotation = await first.security.vault.rotateKek({ actor: 'admin-1' });
+    expect(rotation.fromKeks).toContain(sealedBefore);
+    expect((JSON.parse(readFileSync(recordPath, 'utf8')) as { sealedKey: { kekId: string } }).sealedKey.kekId).toBe(rotation.toKek);
+    expect(first.security.vault.keyStatus().activeKek).toBe(rotation.toKek);
+    await first.close();
+
+    const second = await openTestGateway(CONFIG, first.dataDir);
+    try {
+      expect(await second.uploads.service.resume()).toBe(1);
+      await second.uploads.service.drain();
+      const job = (await second.api.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(await second.token('op-1', ['operator'])) })).json<{ state: string; segmentId: string }>();
+      expect(job.state).toBe('done');
+      const sidecar = JSON.parse(readFileSync(join(first.dataDir, 'spool', 'bw1', `${job.segmentId}.json`), 'utf8')) as { originals: { originalId: string }[] };
+      expect((await second.security.vault.open(sidecar.originals[0]?.originalId ?? '', { actor: 'test' })).equals(clip)).toBe(true);
+    } finally {
+      await second.close();
+      removeDir(first.dataDir);
+    }
+  });
+
+  it('fails a waiting clip whose sealed key can no longer be unsealed, and removes it', async () => {
     const first = await openTestGateway(CONFIG);
     const operator = await first.token('op-1', ['operator']);
     await first.uploads.service.stop();
     const response = await first.api.inject({ method: 'POST', url: '/v1/uploads?camera=bw1', headers: { ...bearer(operator), 'content-type': 'video/mp4' }, payload: makeClip(1) });
-    await first.security.vault.rotateKek({ actor: 'admin-1' });
+    const recordPath = join(first.dataDir, 'work', 'uploads', `${response.json<{ id: string }>().id}.json`);
+    // Its key-encryption key is gone (e.g. a KEK from the environment replaced without PGW_VAULT_KEK_PREVIOUS).
+    const record = JSON.parse(readFileSync(recordPath, 'utf8')) as { sealedKey: { kekId: string } };
+    writeFileSync(recordPath, JSON.stringify({ ...record, sealedKey: { ...record.sealedKey, kekId: 'kek-gone' } }));
     await first.close();
 
     const second = await openTestGateway(CONFIG, first.dataDir);
