@@ -198,6 +198,6 @@ function loopSettings(pipeline: PipelineConfig, cameras: CamerasConfig): CameraL
     lookaheadMs: pipeline.lookaheadMs, maxDetectionAgeMs: pipeline.maxDetectionAgeMs, trackTtlMs: pipeline.trackTtlMs,
     detectTimeoutMs: pipeline.detectTimeoutMs, detectorMaxRestarts: pipeline.detectorMaxRestarts, detectorRestartWindowMs: pipeline.detectorRestartWindowMs,
     encoderPreset: pipeline.encoderPreset, encoderCrf: pipeline.encoderCrf, segmentSeconds: pipeline.segmentSeconds, lowLatency: pipeline.liveLowLatency,
-    stallMs: cameras.stallMs, rtspTimeoutMs: cameras.rtspTimeoutMs, previewFps: cameras.previewFps,
+    stallMs: cameras.stallMs, rtspTimeoutMs: cameras.rtspTimeoutMs, previewFps: cameras.previewFps, maxPixels: cameras.streamMaxPixels,
   };
 }

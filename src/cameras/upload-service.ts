@@ -6,6 +6,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { CameraConfig } from '../config/sections/cameras.js';
 import { encryptingStream, fileKeyBytes, fileKeyOf, forgetFileKey, newFileKey, readDecrypted, type FileKey } from '../media/encrypted-file.js';
+import { checkFramePixels } from '../media/frame-limit.js';
 import { probeMedia, type MediaInfo } from '../media/media-probe.js';
 import type { MediaTools } from '../media/media-tools.js';
 import { moveIntoSpool } from '../pipeline/camera-segmenter.js';
@@ -40,15 +41,6 @@ export interface UploadServiceOptions {
   camera(id: string): CameraConfig;
   /** The offline redactor (one detector worker for every job), built on first use. */
   redactor(): Promise<FileRedactor>;
-}
-
-function frameTooLarge(info: MediaInfo, maxPixels: number): GatewayError {
-  const megapixels = (pixels: number): string => `${(pixels / 1e6).toFixed(1)} MP`;
-  return new GatewayError(
-    'PGW_ERR_INPUT_INVALID',
-    `upload frames are ${info.width}×${info.height} (${megapixels(info.width * info.height)}), over the limit of ${megapixels(maxPixels)} (cameras.uploadMaxPixels)`,
-    { width: info.width, height: info.height, maxPixels },
-  );
 }
 
 /** What the uploader says besides the clip itself. */
@@ -124,7 +116,7 @@ export class UploadService {
       if (counter.bytes === 0) throw new GatewayError('PGW_ERR_INPUT_INVALID', 'upload is empty (0 bytes)', {});
       const info = await probeMedia(this.options.tools, path, fileKey);
       if (info.kind !== 'video') throw new GatewayError('PGW_ERR_INPUT_INVALID', 'upload is an image, not a video clip', {});
-      if (info.width * info.height > this.options.maxPixels) throw frameTooLarge(info, this.options.maxPixels);
+      checkFramePixels('upload', info.width, info.height, this.options.maxPixels, 'cameras.uploadMaxPixels');
       await syncFile(path);
       const fields = {
         id, camera: cameraId, bytes: counter.bytes, framesExpected: info.expectedFrames ?? null, createdAt: this.options.clock.now(),

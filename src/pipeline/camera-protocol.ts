@@ -13,6 +13,8 @@ export interface CameraLoopSettings extends LoopSettings {
   rtspTimeoutMs: number;
   /** Redacted preview frames per second (JPEG), 0 for none. */
   previewFps: number;
+  /** Largest frame (width × height) the camera may send. */
+  maxPixels: number;
 }
 
 /** Everything a camera process needs; sent once, as its first message. */

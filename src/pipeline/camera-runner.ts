@@ -11,6 +11,7 @@ import type { Logger } from '../shared/logger.js';
 import { DetectorHost, type DetectOutcome } from '../vision/detector-host.js';
 import type { CameraFault, CameraMessage, CameraRuntimeSpec } from './camera-protocol.js';
 import { CameraSegmenter, clearEarlierRuns } from './camera-segmenter.js';
+import { checkFramePixels } from '../media/frame-limit.js';
 import { cameraDecoderArgs, cameraInput, GRAPH_START_MARK, ORIGINALS_FD, probeCamera, type CameraInfo, type CameraInput } from './camera-source.js';
 import { Fmp4Cutter } from './fmp4-cutter.js';
 import { FrameLoop, type FrameSink } from './frame-loop.js';
@@ -68,6 +69,7 @@ export class CameraRunner {
     const { settings, camera } = spec;
     const input = cameraInput(camera.source, settings.rtspTimeoutMs);
     const info = await probeCamera(deps.tools, input, settings.rtspTimeoutMs * 2);
+    checkFramePixels(`camera ${camera.id}`, info.size.width, info.size.height, settings.maxPixels, 'cameras.streamMaxPixels');
     await mkdir(spec.workDir, { recursive: true });
     const cleared = await clearEarlierRuns(spec.workDir);
     if (cleared > 0) deps.logger.info({ camera: camera.id, files: cleared }, 'removed the unfinished segments of an earlier run');

@@ -113,6 +113,19 @@ describe('camera faults are contained to the camera (H5)', () => {
     expect(status('steady').reconnects).toBe(0);
   }, 90_000);
 
+  it('refuses a camera whose frames exceed cameras.streamMaxPixels, says why, and lets the others stream', async () => {
+    const { live, dir } = await harness([
+      { id: 'huge', source: 'testsrc:320x240@10', profile: 'none' },
+      { id: 'small', source: 'testsrc:160x120@10', profile: 'none' },
+    ], { streamMaxPixels: 160 * 120 });
+    const status = (id: string) => live.cameras.status(id);
+    await waitFor('the oversized camera to be refused', () => status('huge').lastError !== null, 20_000);
+    expect(status('huge').lastError).toMatch(/camera huge frames are 320×240 \(76800 pixels\), over the limit of 19200 pixels \(cameras\.streamMaxPixels\)/);
+    expect(status('huge').state).not.toBe('streaming');
+    await waitFor('the other camera streaming', () => status('small').outputFps > 5, 30_000);
+    expect(existsSync(join(dir, 'spool', 'huge')) ? readdirSync(join(dir, 'spool', 'huge')) : []).toEqual([]);
+  }, 60_000);
+
   it('restarts a camera whose resolution changes mid-stream', async () => {
     const { live, dir } = await harness([], { stallMs: 3000 });
     const clip = join(dir, 'switch.ts');

@@ -21,10 +21,10 @@ export interface LiveHarness {
 }
 
 /** The camera service over the real catalog, vault and audit log; the outbox records what it is given. */
-export async function openLiveHarness(dataDir: string, devices: CameraInput[], overrides: { stallMs?: number; segmentSeconds?: number; previewFps?: number; rtspTimeoutMs?: number; detectorFor?: (camera: CameraConfig) => DetectorSpec } = {}): Promise<LiveHarness> {
+export async function openLiveHarness(dataDir: string, devices: CameraInput[], overrides: { stallMs?: number; segmentSeconds?: number; previewFps?: number; rtspTimeoutMs?: number; streamMaxPixels?: number; detectorFor?: (camera: CameraConfig) => DetectorSpec } = {}): Promise<LiveHarness> {
   const stack = await openTestStack(dataDir, undefined, {
     pipeline: { segmentSeconds: overrides.segmentSeconds ?? 2, lookaheadMs: 500, demoCamera: false },
-    cameras: { devices, stallMs: overrides.stallMs ?? 2500, reconnectMinMs: 200, reconnectMaxMs: 1000, rtspTimeoutMs: overrides.rtspTimeoutMs ?? 2000, previewFps: overrides.previewFps ?? 0 },
+    cameras: { devices, stallMs: overrides.stallMs ?? 2500, reconnectMinMs: 200, reconnectMaxMs: 1000, rtspTimeoutMs: overrides.rtspTimeoutMs ?? 2000, previewFps: overrides.previewFps ?? 0, ...(overrides.streamMaxPixels ? { streamMaxPixels: overrides.streamMaxPixels } : {}) },
   });
   const outbox: OutboxItem[] = [];
   const accepting = { value: true };

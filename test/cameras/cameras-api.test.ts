@@ -154,7 +154,7 @@ describe('body-worn uploads (H6)', () => {
     writeFileSync(whole, '');
     const large = await upload(largeClip, operator);
     expect(large.statusCode).toBe(422);
-    expect(large.json().detail).toBe('upload frames are 640×480 (0.3 MP), over the limit of 0.1 MP (cameras.uploadMaxPixels)');
+    expect(large.json().detail).toBe('upload frames are 640×480 (0.3 MP), over the limit of 76800 pixels (cameras.uploadMaxPixels)');
     expect(uploads()).toEqual([]);
     expect(spool()).toEqual(before);
   });

@@ -60,6 +60,15 @@ export const camerasSection = z
       .max(16384 * 16384)
       .default(4096 * 2160)
       .describe('Largest frame (width × height) of a body-worn upload accepted; memory grows with it (default 4K: 4096 × 2160).'),
+    streamMaxPixels: z
+      .number()
+      .int()
+      .min(64 * 64)
+      .max(16384 * 16384)
+      .default(4096 * 2160)
+      .describe(
+        'Largest frame (width × height) of a live camera; a larger stream is refused (the camera shows the error and is retried with backoff). Memory grows with it: the look-ahead buffer holds about one second of frames (default 4K: 4096 × 2160).',
+      ),
     uploadMaxAgeHours: z
       .number()
       .positive()
