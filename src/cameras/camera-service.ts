@@ -145,11 +145,13 @@ export class CameraService {
 
   private launch(camera: CameraConfig): void {
     const { options } = this;
+    const spoolDir = join(options.dataDir, 'spool', camera.id);
+    this.publisher.recover(camera, spoolDir);
     const supervisor = new CameraSupervisor({
       spec: {
         camera,
         workDir: join(options.dataDir, 'work', 'cameras', camera.id),
-        spoolDir: join(options.dataDir, 'spool', camera.id),
+        spoolDir,
         detector: options.detectorFor?.(camera) ?? detectorOf(camera, options.pipeline),
         classes: [...options.pipeline.classes] as ObjectClass[],
         settings: loopSettings(options.pipeline, options.cameras),

@@ -1,11 +1,12 @@
-import { basename } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { CameraConfig } from '../config/sections/cameras.js';
 import type { FinishedSegment } from '../pipeline/camera-protocol.js';
 import type { Clock } from '../shared/clock.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { OriginalsPort, OutboxPort, StoragePressurePort } from '../shared/ports.js';
-import { SEGMENT_SIDECAR_SCHEMA, type SegmentSidecar } from '../shared/segments.js';
+import { PENDING_REPORT_SUFFIX, pendingReportPathOf, SEGMENT_SIDECAR_SCHEMA, type SegmentSidecar } from '../shared/segments.js';
 import type { MaskPolygon } from '../shared/types.js';
 import { writeFileDurably } from '../shared/durable-file.js';
 
@@ -101,18 +102,63 @@ export class SegmentPublisher {
     this.flush(true);
   }
 
-  private publish({ camera, segment }: PendingSegment, complete: boolean): void {
-    const overlapping = (this.outcomes.get(camera.id) ?? []).filter((o) => o.endMs > segment.startMs && o.startMs < segment.endMs);
+  /**
+   * Publishes the segments of `camera` that reached the spool but whose sidecar was never written or enqueued: the
+   * gateway died in between. Their camera process's report lies beside them; the originals come from the vault.
+   * Call before the camera runs. Returns how many were published.
+   */
+  recover(camera: CameraConfig, spoolDir: string): number {
+    if (!existsSync(spoolDir)) return 0;
+    let recovered = 0;
+    for (const name of readdirSync(spoolDir).filter((n) => n.endsWith(PENDING_REPORT_SUFFIX))) {
+      const reportPath = join(spoolDir, name);
+      const segment = readReport(reportPath, join(spoolDir, `${name.slice(0, -PENDING_REPORT_SUFFIX.length)}.mp4`));
+      if (segment && this.pending.some((item) => item.segment.path === segment.path)) continue;
+      if (!segment) {
+        // No segment beside it: the gateway died before the move (the unfinished file is cleared with the work dir).
+        rmSync(reportPath, { force: true });
+        continue;
+      }
+      const sidecarPath = segment.path.replace(/\.mp4$/, '.json');
+      if (existsSync(sidecarPath)) this.announce(camera, segment, JSON.parse(readFileSync(sidecarPath, 'utf8')) as SegmentSidecar);
+      else {
+        const originals = this.options.originals.overlapping(camera.id, segment.startMs, segment.endMs).map(({ originalId, sha256, startMs, endMs }) => ({ startMs, endMs, stored: { originalId, sha256 } }));
+        this.publish({ camera, segment, receivedAt: this.options.clock.now() }, originals.some((o) => o.endMs >= segment.endMs), originals);
+      }
+      recovered += 1;
+    }
+    if (recovered > 0) this.options.logger.warn({ camera: camera.id, segments: recovered }, 'published segments an earlier run left without a sidecar');
+    return recovered;
+  }
+
+  private publish({ camera, segment }: PendingSegment, complete: boolean, originals?: readonly OriginalOutcome[]): void {
+    const overlapping = originals ?? (this.outcomes.get(camera.id) ?? []).filter((o) => o.endMs > segment.startMs && o.startMs < segment.endMs);
     const sidecar = sidecarOf(camera, segment, overlapping, complete);
-    const sidecarPath = segment.path.replace(/\.mp4$/, '.json');
     try {
-      writeFileDurably(sidecarPath, `${JSON.stringify(sidecar, null, 2)}\n`);
-      this.options.outbox?.enqueue({ kind: 'segment', key: `${segment.segmentId}:${segment.sha256}`, group: camera.id, filePath: segment.path, contentType: 'video/mp4' });
-      this.options.outbox?.enqueue({ kind: 'sidecar', key: `${segment.segmentId}.json:${segment.sha256}`, group: camera.id, body: sidecar });
-      this.options.onSegment?.(camera.id);
+      writeFileDurably(segment.path.replace(/\.mp4$/, '.json'), `${JSON.stringify(sidecar, null, 2)}\n`);
+      this.announce(camera, segment, sidecar);
     } catch (error) {
       this.options.logger.error({ camera: camera.id, segment: segment.segmentId, reason: describeError(error) }, 'segment could not be published');
     }
+  }
+
+  /** Enqueues a segment and its written sidecar (idempotent per key), then drops its camera process's report. */
+  private announce(camera: CameraConfig, segment: FinishedSegment, sidecar: SegmentSidecar): void {
+    this.options.outbox?.enqueue({ kind: 'segment', key: `${segment.segmentId}:${segment.sha256}`, group: camera.id, filePath: segment.path, contentType: 'video/mp4' });
+    this.options.outbox?.enqueue({ kind: 'sidecar', key: `${segment.segmentId}.json:${segment.sha256}`, group: camera.id, body: sidecar });
+    rmSync(pendingReportPathOf(segment.path), { force: true });
+    this.options.onSegment?.(camera.id);
+  }
+}
+
+/** The report at `path` of the segment at `segmentPath`, when both are there and the report names that segment. */
+function readReport(path: string, segmentPath: string): FinishedSegment | undefined {
+  try {
+    const report = JSON.parse(readFileSync(path, 'utf8')) as Partial<FinishedSegment>;
+    const valid = report.segmentId === basename(segmentPath, '.mp4') && typeof report.sha256 === 'string' && typeof report.startMs === 'number' && typeof report.endMs === 'number';
+    return valid && existsSync(segmentPath) ? { ...(report as FinishedSegment), path: segmentPath } : undefined;
+  } catch {
+    return undefined;
   }
 }
 

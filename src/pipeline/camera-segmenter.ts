@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { open, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fsyncDirectory } from '../shared/durable-file.js';
-import { segmentIdOf } from '../shared/segments.js';
+import { dirname, join } from 'node:path';
+import { fsyncDirectory, writeFileDurably } from '../shared/durable-file.js';
+import { pendingReportPathOf, segmentIdOf } from '../shared/segments.js';
 import type { RedactedRegion } from './frame-report.js';
 import type { FinishedSegment } from './camera-protocol.js';
 
@@ -57,12 +57,17 @@ export async function clearEarlierRuns(workDir: string): Promise<number> {
   return names.length;
 }
 
+/** Renames a hashed and fsynced file to `path` in the spool and fsyncs the directory, so the rename survives power loss. */
+async function renameIntoSpool(partial: string, path: string): Promise<void> {
+  await rename(partial, path);
+  fsyncDirectory(dirname(path));
+}
+
 /** Hashes and fsyncs a finished file, renames it into the spool as `<segmentId>.mp4` and fsyncs the directory. */
 export async function moveIntoSpool(partial: string, spoolDir: string, segmentId: string): Promise<{ path: string; sha256: string; bytes: number }> {
   const { sha256, bytes } = await hashAndSync(partial);
   const path = join(spoolDir, `${segmentId}.mp4`);
-  await rename(partial, path);
-  fsyncDirectory(spoolDir);
+  await renameIntoSpool(partial, path);
   return { path, sha256, bytes };
 }
 
@@ -119,12 +124,16 @@ export class CameraSegmenter {
     const tally = this.tallies[k] ?? { frames: 0, failClosedFrames: 0, regionsPerClass: {} };
     const startMs = options.epochMs() + Math.round((k * this.framesPerSegment * 1000) / options.fps);
     const segmentId = segmentIdOf(options.cameraId, startMs);
-    const { path, sha256, bytes } = await moveIntoSpool(partial, options.spoolDir, segmentId);
-    options.onSegment({
-      segmentId, path, sha256, bytes, startMs,
+    const path = join(options.spoolDir, `${segmentId}.mp4`);
+    const segment: FinishedSegment = {
+      segmentId, path, ...(await hashAndSync(partial)), startMs,
       endMs: startMs + Math.round((tally.frames * 1000) / options.fps),
       frames: tally.frames, failClosedFrames: tally.failClosedFrames, regionsPerClass: tally.regionsPerClass,
       masks: options.masks, width: options.width, height: options.height, fps: options.fps, detector: options.detector,
-    });
+    };
+    // The report goes first: a segment in the spool always has it, or its sidecar (see PENDING_REPORT_SUFFIX).
+    writeFileDurably(pendingReportPathOf(path), JSON.stringify(segment), 0o640);
+    await renameIntoSpool(partial, path);
+    options.onSegment(segment);
   }
 }

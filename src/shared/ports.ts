@@ -44,6 +44,8 @@ export interface OriginalSegment {
 /** Where originals go (P2: the only implementation that writes to disk encrypts first). */
 export interface OriginalsPort {
   store(segment: OriginalSegment): Promise<{ originalId: string; sha256: string }>;
+  /** Live (not shredded) originals of a camera that overlap [fromMs, toMs), oldest first. */
+  overlapping(cameraId: string, fromMs: number, toMs: number): { originalId: string; sha256: string; startMs: number; endMs: number }[];
 }
 
 /** A short-lived key wrapped by the vault's key-encryption key. */

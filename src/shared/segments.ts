@@ -19,6 +19,17 @@ export function segmentStartOf(idOrKey: string): number | undefined {
   return Number.isFinite(startMs) ? startMs : undefined;
 }
 
+/**
+ * The camera process's report of a segment it moved into the spool (`<segmentId>.pending`), written before the move
+ * and removed once the sidecar is written and both are in the outbox: a gateway that dies in between finds the
+ * report at its next start and publishes the segment then, instead of leaving it in the spool unannounced.
+ */
+export const PENDING_REPORT_SUFFIX = '.pending';
+
+export function pendingReportPathOf(segmentPath: string): string {
+  return segmentPath.replace(/\.mp4$/, PENDING_REPORT_SUFFIX);
+}
+
 export const SEGMENT_SIDECAR_SCHEMA = 'privacy-gateway/segment-sidecar/1';
 
 /** The sidecar of a redacted segment: what it is, when it was recorded, what was redacted, which originals it derives from. */

@@ -79,6 +79,14 @@ export class OriginalsStore {
     return row ? fromRow(row) : undefined;
   }
 
+  /** Live originals of `cameraId` overlapping [fromMs, toMs), in time order. */
+  overlapping(cameraId: string, fromMs: number, toMs: number): OriginalRecord[] {
+    const rows = this.db
+      .prepare('SELECT * FROM vault_originals WHERE camera_id = ? AND start_ms < ? AND end_ms > ? AND shredded_at IS NULL ORDER BY start_ms, original_id')
+      .all(cameraId, toMs, fromMs) as OriginalRow[];
+    return rows.map(fromRow);
+  }
+
   /** Live originals of `cameraId` lying entirely inside [fromMs, toMs], in time order. */
   within(cameraId: string, fromMs: number, toMs: number): OriginalRecord[] {
     const rows = this.db

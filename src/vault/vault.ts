@@ -123,6 +123,10 @@ export class Vault implements OriginalsPort, KeySealPort {
     return cameras.flatMap((camera) => this.store_.within(camera, fromMs, toMs));
   }
 
+  overlapping(cameraId: string, fromMs: number, toMs: number): { originalId: string; sha256: string; startMs: number; endMs: number }[] {
+    return this.store_.overlapping(cameraId, fromMs, toMs).map(({ originalId, sha256, startMs, endMs }) => ({ originalId, sha256, startMs, endMs }));
+  }
+
   /** Live originals recorded before `beforeMs` (the retention sweeper's inventory). */
   recordedBefore(beforeMs: number): OriginalRecord[] {
     return this.store_.recordedBefore(beforeMs);

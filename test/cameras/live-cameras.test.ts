@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CameraStatus } from '../../src/shared/types.js';
 import type { DetectorSpec } from '../../src/vision/registry.js';
@@ -56,6 +56,8 @@ describe('live cameras over RTSP: steady streaming', () => {
 
   it('writes 2 s segments with sidecars that describe them and name their originals in the vault', () => {
     const segments = segmentsOf(dir, 'masked');
+    // Each camera process's report of a segment is dropped once its sidecar is written and enqueued.
+    expect(readdirSync(join(dir, 'spool', 'masked')).filter((name) => !/\.(mp4|json)$/.test(name))).toEqual([]);
     for (const path of segments.slice(0, -1)) {
       const sidecar = sidecarOf(path);
       expect(sidecar.camera).toBe('masked');
