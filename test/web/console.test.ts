@@ -62,6 +62,22 @@ describe('operator console in headless Chromium', () => {
     await snap(page, 'uplink');
   });
 
+  it('renders the sign-in form once on sign-out, so a token typed at once is not wiped by a second render', async () => {
+    await signIn(page, baseUrl, await gateway.token('olga', ['operator']));
+    await page.getByRole('link', { name: 'Cameras' }).waitFor();
+    // Counts the sign-in forms the page inserts from the click on.
+    await page.evaluate(`(() => {
+      window.signInForms = 0;
+      new MutationObserver((changes) => {
+        for (const change of changes) for (const node of change.addedNodes) if (node.querySelector?.('textarea[name=token]')) window.signInForms += 1;
+      }).observe(document.body, { childList: true, subtree: true });
+    })()`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Bearer token (JWT)').waitFor();
+    await page.waitForTimeout(200);
+    expect(await page.evaluate('window.signInForms')).toBe(1);
+  });
+
   it('sends a refused token back to the sign-in page with the reason', async () => {
     const other = await openTestGateway();
     try {

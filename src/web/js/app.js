@@ -62,8 +62,9 @@ function renderWho(claims) {
   const signOut = h('button', { type: 'button', class: 'link-button' }, 'Sign out');
   signOut.addEventListener('click', () => {
     session.clear();
-    window.location.hash = '#/';
-    render();
+    // One render: a hash change renders by itself, later, and would wipe a token typed in the meantime.
+    if (window.location.hash === '#/') render();
+    else window.location.hash = '#/';
   });
   clear(who, h('span', { 'data-testid': 'who' }, `Signed in as ${claims.sub} (${claims.roles.join(', ') || 'no roles'})`), ' ', signOut);
 }
