@@ -42,6 +42,12 @@ interface SpooledSegment {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+interface ExportRequestInfo {
+  readonly exportId: string;
+  readonly reference: string;
+  readonly scope: { camera: string; from: string; to: string };
+}
+
 function segmentOf(dir: string, sidecarName: string): SpooledSegment | undefined {
   let sidecar: Partial<SegmentSidecar>;
   try {
@@ -98,8 +104,9 @@ export class PublicExportService {
   }
 
   manifest(principal: Principal, exportId: string): SignedPublicManifest {
-    const row = this.options.db.prepare('SELECT manifest, reference FROM public_exports WHERE id = ?').get(exportId) as { manifest: string | null; reference: string } | undefined;
+    const row = this.options.db.prepare('SELECT manifest, reference, failure FROM public_exports WHERE id = ?').get(exportId) as { manifest: string | null; reference: string; failure: string | null } | undefined;
     if (!row) throw new GatewayError('PGW_ERR_NOT_FOUND', `no public export ${exportId}`, { exportId });
+    if (row.failure !== null) throw new GatewayError('PGW_ERR_CONFLICT', `public export ${exportId} failed (${row.failure}); the stream it sent is incomplete and has no manifest`, { exportId });
     if (row.manifest === null) throw new GatewayError('PGW_ERR_CONFLICT', `public export ${exportId} has not completed`, { exportId });
     this.options.audit.append({ actor: principal.subject, role: principal.roles.join(','), action: 'public_export.manifest_read', object: `public-export:${exportId}`, outcome: 'success', details: { reference: row.reference } });
     return JSON.parse(row.manifest) as SignedPublicManifest;
@@ -120,7 +127,26 @@ export class PublicExportService {
       .sort((a, b) => a.entry.start.localeCompare(b.entry.start));
   }
 
-  private async *produce(principal: Principal, request: { exportId: string; reference: string; scope: { camera: string; from: string; to: string } }, segments: readonly SpooledSegment[]): AsyncGenerator<Buffer> {
+  /**
+   * The stream, then the signed manifest. A segment that fails its fixity check part-way stops the stream (the
+   * client sees it cut short); the failure is recorded and audited, so the manifest request says why.
+   */
+  private async *produce(principal: Principal, request: ExportRequestInfo, segments: readonly SpooledSegment[]): AsyncGenerator<Buffer> {
+    try {
+      yield* this.streamAndSign(principal, request, segments);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const { db, audit } = this.options;
+      db.prepare('UPDATE public_exports SET failure = ? WHERE id = ?').run(reason, request.exportId);
+      audit.append({
+        actor: principal.subject, role: principal.roles.join(','), action: 'public_export.fail', object: `public-export:${request.exportId}`, outcome: 'failure',
+        details: { reference: request.reference, reason },
+      });
+      throw error;
+    }
+  }
+
+  private async *streamAndSign(principal: Principal, request: ExportRequestInfo, segments: readonly SpooledSegment[]): AsyncGenerator<Buffer> {
     const digest = createHash('sha256');
     let bytes = 0;
     const firstMs = segments[0] ? Date.parse(segments[0].entry.start) : 0;

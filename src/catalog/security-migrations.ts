@@ -107,4 +107,9 @@ export const SECURITY_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Why a public export stopped part-way (a segment failed its fixity check): its manifest then says so.
+    name: 'security-007-public-export-failure',
+    sql: `ALTER TABLE public_exports ADD COLUMN failure TEXT;`,
+  },
 ];

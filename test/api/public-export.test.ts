@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { get, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runManifest } from '../../src/cli/manifest.js';
@@ -88,6 +89,30 @@ describe('public-records export of redacted footage with a signed redaction log 
     expect(response.statusCode).toBe(409);
     expect(response.json().detail).toMatch(/^segment bw1-\S+ changed since it was written$/);
     const records = gw.security.audit.query({ limit: 200 }).records.filter((r) => r.action.startsWith('public_export.'));
-    expect(records.at(-1)?.action).toBe('public_export.start');
+    expect(records.slice(-2).map((r) => `${r.action}:${r.outcome}`)).toEqual(['public_export.start:success', 'public_export.fail:failure']);
+  });
+
+  it('cut short by a segment that changed after the stream began: the manifest request says why, and the failure is audited', async () => {
+    // The last segment was changed by the test above; this window starts with an intact one, so bytes have left.
+    const address = await gw.api.listen({ host: '127.0.0.1', port: 0 });
+    const to = new Date(Date.parse(recorded[2] ?? '') + 10_000).toISOString();
+    const response = await new Promise<{ status: number; headers: IncomingHttpHeaders; bytes: number; complete: boolean }>((resolve, reject) => {
+      get(`${address}/v1/public-exports?camera=bw1&from=${recorded[1] ?? ''}&to=${to}&reference=PRR-2026-0042`, { headers: bearer(operator) }, (res) => {
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        res.on('error', () => undefined);
+        res.on('close', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, complete: res.complete }));
+      }).on('error', reject);
+    });
+    expect(response).toMatchObject({ status: 200, complete: false });
+    expect(response.headers['x-export-segments']).toBe('2');
+    expect(response.bytes).toBeGreaterThan(0);
+    const exportId = String(response.headers['x-export-id']);
+    const manifest = await gw.api.inject({ method: 'GET', url: `/v1/public-exports/${exportId}/manifest`, headers: bearer(operator) });
+    expect(manifest.statusCode).toBe(409);
+    expect(manifest.json().detail).toMatch(new RegExp(`^public export ${exportId} failed \\(segment bw1-\\S+ changed since it was written\\); the stream it sent is incomplete and has no manifest$`));
+    const records = gw.security.audit.query({ limit: 200 }).records.filter((r) => r.object === `public-export:${exportId}`);
+    expect(records.map((r) => `${r.action}:${r.outcome}`)).toEqual(['public_export.start:success', 'public_export.fail:failure']);
+    expect(records[1]?.details).toMatchObject({ reference: 'PRR-2026-0042', reason: expect.stringMatching(/changed since it was written/) as unknown });
   });
 });
