@@ -36,6 +36,12 @@ export interface StartedExport {
   readonly stream: Readable;
 }
 
+interface ExportWindow {
+  readonly camera: string;
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
@@ -85,8 +91,10 @@ export class ExportService {
 
   manifest(principal: Principal, requestId: string, exportId: string): SignedManifest {
     const record = this.access.visible(principal, requestId);
-    const manifest = this.access.store.exportManifest(record.id, exportId);
-    if (manifest === undefined) throw new GatewayError('PGW_ERR_NOT_FOUND', `no export ${exportId} of request ${requestId}`, { requestId, exportId });
+    const outcome = this.access.store.exportOutcome(record.id, exportId);
+    if (outcome === undefined) throw new GatewayError('PGW_ERR_NOT_FOUND', `no export ${exportId} of request ${requestId}`, { requestId, exportId });
+    if (outcome.failure !== null) throw new GatewayError('PGW_ERR_CONFLICT', `export ${exportId} failed (${outcome.failure}); the stream it sent is incomplete and has no manifest`, { exportId });
+    const { manifest } = outcome;
     if (manifest === null) throw new GatewayError('PGW_ERR_CONFLICT', `export ${exportId} has not completed`, { exportId });
     this.access.auditRequest(principal, 'access.manifest_read', record, 'success', { exportId });
     return JSON.parse(manifest) as SignedManifest;
@@ -138,7 +146,19 @@ export class ExportService {
     }
   }
 
-  private async *produce(principal: Principal, record: AccessRequestRecord, window: { camera: string; fromMs: number; toMs: number }, segments: readonly OriginalRecord[], exportId: string): AsyncGenerator<Buffer> {
+  /** The stream, then the signed manifest; a failure part-way is stored and audited, so the manifest request says why. */
+  private async *produce(principal: Principal, record: AccessRequestRecord, window: ExportWindow, segments: readonly OriginalRecord[], exportId: string): AsyncGenerator<Buffer> {
+    try {
+      yield* this.streamAndSign(principal, record, window, segments, exportId);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.access.store.failExport(exportId, reason);
+      this.access.auditRequest(principal, 'access.export_fail', record, 'failure', { exportId, reason });
+      throw error;
+    }
+  }
+
+  private async *streamAndSign(principal: Principal, record: AccessRequestRecord, window: ExportWindow, segments: readonly OriginalRecord[], exportId: string): AsyncGenerator<Buffer> {
     const digest = createHash('sha256');
     let bytes = 0;
     const listed: ManifestSegment[] = [];

@@ -114,8 +114,12 @@ export class AccessStore {
     this.db.prepare('UPDATE access_exports SET manifest = ? WHERE id = ?').run(manifest, id);
   }
 
-  exportManifest(requestId: string, exportId: string): string | null | undefined {
-    const row = this.db.prepare('SELECT manifest FROM access_exports WHERE id = ? AND request_id = ?').get(exportId, requestId) as { manifest: string | null } | undefined;
-    return row?.manifest;
+  failExport(id: string, reason: string): void {
+    this.db.prepare('UPDATE access_exports SET failure = ? WHERE id = ?').run(reason, id);
+  }
+
+  /** An export's signed manifest (null until it completes) or why it stopped; undefined when there is no such export. */
+  exportOutcome(requestId: string, exportId: string): { manifest: string | null; failure: string | null } | undefined {
+    return this.db.prepare('SELECT manifest, failure FROM access_exports WHERE id = ? AND request_id = ?').get(exportId, requestId) as { manifest: string | null; failure: string | null } | undefined;
   }
 }

@@ -112,4 +112,9 @@ export const SECURITY_MIGRATIONS: readonly Migration[] = [
     name: 'security-007-public-export-failure',
     sql: `ALTER TABLE public_exports ADD COLUMN failure TEXT;`,
   },
+  {
+    // Likewise for unredacted exports (a grant revoked, an original failing its integrity check, ffmpeg failing).
+    name: 'security-008-access-export-failure',
+    sql: `ALTER TABLE access_exports ADD COLUMN failure TEXT;`,
+  },
 ];

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runManifest } from '../../src/cli/manifest.js';
@@ -228,6 +229,34 @@ describe('unredacted access: request, four eyes, scoped grant, export with signe
     const all = (await gw.api.inject({ method: 'GET', url: '/v1/access-requests?status=pending', headers: bearer(approver) })).json();
     expect(all.requests.length).toBeGreaterThan(0);
     expect(all.requests.every((r: { status: string }) => r.status === 'pending')).toBe(true);
+  });
+
+  it('an export cut short by an original failing its integrity check: the manifest request says why, and the failure is audited', async () => {
+    const { id } = await fileRequest({ cameras: ['cam-2'], from: iso(T0 + 20_000), to: iso(T0 + 40_000) });
+    expect((await approve(id)).statusCode).toBe(200);
+    // The second original of the window is altered on disk; the first streams before it is opened.
+    const altered = gw.security.vault.get(ingest['cam-2-seg-3']!.originalId)!;
+    const file = join(gw.dataDir, 'vault', altered.path);
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 20] = (bytes[bytes.length - 20] ?? 0) ^ 0xff;
+    writeFileSync(file, bytes);
+    const address = await gw.api.listen({ host: '127.0.0.1', port: 0 });
+    const response = await new Promise<{ status: number; exportId: string; bytes: number; complete: boolean }>((resolve, reject) => {
+      get(`${address}/v1/access-requests/${id}/export`, { headers: bearer(investigator) }, (res) => {
+        let received = 0;
+        res.on('data', (chunk: Buffer) => (received += chunk.length));
+        res.on('error', () => undefined);
+        res.on('close', () => resolve({ status: res.statusCode ?? 0, exportId: String(res.headers['x-export-id']), bytes: received, complete: res.complete }));
+      }).on('error', reject);
+    });
+    expect(response).toMatchObject({ status: 200, complete: false });
+    expect(response.bytes).toBeGreaterThan(0);
+    const manifest = await gw.api.inject({ method: 'GET', url: `/v1/access-requests/${id}/exports/${response.exportId}/manifest`, headers: bearer(investigator) });
+    expect(manifest.statusCode).toBe(409);
+    expect(manifest.json().detail).toMatch(new RegExp(`^export ${response.exportId} failed \\(.+\\); the stream it sent is incomplete and has no manifest$`));
+    const actions = gw.security.audit.query({ limit: 500 }).records.filter((r) => r.details.exportId === response.exportId).map((r) => `${r.action}:${r.outcome}`);
+    expect(actions).toContain('access.export_fail:failure');
+    expect(actions).not.toContain('access.export_complete:success');
   });
 
   it('F4: when the audit store cannot be written, unredacted export and crypto-shred are refused with 503', async () => {
