@@ -63,8 +63,11 @@ const statusView = {
   additionalProperties: false,
   properties: {
     id: { type: 'string' }, state: { type: 'string' },
-    inputFps: { type: 'number' }, analysedFps: { type: 'number' }, outputFps: { type: 'number' },
-    droppedFrames: { type: 'integer' }, failClosedFrames: { type: 'integer' }, reconnects: { type: 'integer' },
+    inputFps: { type: 'number' }, outputFps: { type: 'number' },
+    analysedFps: { type: 'number', description: 'Frames per second the detector analysed (latest frame wins; the others are redacted from tracks).' },
+    droppedFrames: { type: 'integer', description: 'Analysis frames skipped because the detector was busy, since the camera was added; no video frame is dropped.' },
+    failClosedFrames: { type: 'integer', description: 'Frames redacted whole because no analysis covered them in time (P1), since the camera was added.' },
+    reconnects: { type: 'integer' },
     lastError: { type: ['string', 'null'] }, lastErrorAt: { type: ['string', 'null'] },
     width: nullableNumber, height: nullableNumber, segments: { type: 'integer' },
   },

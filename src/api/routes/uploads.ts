@@ -24,7 +24,7 @@ const jobSchema = {
     },
     state: { type: 'string', enum: ['queued', 'running', 'done', 'failed'] },
     bytes: { type: 'integer' }, framesDone: { type: 'integer' }, framesExpected: { type: ['integer', 'null'] },
-    progress: { type: ['number', 'null'], description: 'Share of frames done, when the clip announces its frame count.' },
+    progress: { type: ['number', 'null'], description: 'Share of frames done (0–1, three decimals), when the clip announces its frame count.' },
     error: { type: ['string', 'null'] }, segmentId: { type: ['string', 'null'] },
     createdAt: { type: 'string' }, finishedAt: { type: ['string', 'null'] },
   },
@@ -33,7 +33,7 @@ const jobSchema = {
 function view(job: UploadJob) {
   return {
     ...job,
-    progress: job.state === 'done' ? 1 : job.framesExpected ? Math.min(1, job.framesDone / job.framesExpected) : null,
+    progress: job.state === 'done' ? 1 : job.framesExpected ? Math.min(1, Math.round((job.framesDone / job.framesExpected) * 1000) / 1000) : null,
     recordedAt: new Date(job.recordedAt).toISOString(),
     createdAt: new Date(job.createdAt).toISOString(),
     finishedAt: job.finishedAt === null ? null : new Date(job.finishedAt).toISOString(),
