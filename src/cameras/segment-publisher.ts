@@ -111,24 +111,34 @@ export class SegmentPublisher {
     if (!existsSync(spoolDir)) return 0;
     let recovered = 0;
     for (const name of readdirSync(spoolDir).filter((n) => n.endsWith(PENDING_REPORT_SUFFIX))) {
-      const reportPath = join(spoolDir, name);
-      const segment = readReport(reportPath, join(spoolDir, `${name.slice(0, -PENDING_REPORT_SUFFIX.length)}.mp4`));
-      if (segment && this.pending.some((item) => item.segment.path === segment.path)) continue;
-      if (!segment) {
-        // No segment beside it: the gateway died before the move (the unfinished file is cleared with the work dir).
-        rmSync(reportPath, { force: true });
-        continue;
+      try {
+        if (this.recoverOne(camera, spoolDir, name)) recovered += 1;
+      } catch (error) {
+        // The report stays: the next start tries again.
+        this.options.logger.error({ camera: camera.id, report: name, reason: describeError(error) }, 'segment left without a sidecar could not be published');
       }
-      const sidecarPath = segment.path.replace(/\.mp4$/, '.json');
-      if (existsSync(sidecarPath)) this.announce(camera, segment, JSON.parse(readFileSync(sidecarPath, 'utf8')) as SegmentSidecar);
-      else {
-        const originals = this.options.originals.overlapping(camera.id, segment.startMs, segment.endMs).map(({ originalId, sha256, startMs, endMs }) => ({ startMs, endMs, stored: { originalId, sha256 } }));
-        this.publish({ camera, segment, receivedAt: this.options.clock.now() }, originals.some((o) => o.endMs >= segment.endMs), originals);
-      }
-      recovered += 1;
     }
     if (recovered > 0) this.options.logger.warn({ camera: camera.id, segments: recovered }, 'published segments an earlier run left without a sidecar');
     return recovered;
+  }
+
+  private recoverOne(camera: CameraConfig, spoolDir: string, reportName: string): boolean {
+    const reportPath = join(spoolDir, reportName);
+    const segment = readReport(reportPath, join(spoolDir, `${reportName.slice(0, -PENDING_REPORT_SUFFIX.length)}.mp4`));
+    if (!segment) {
+      // No segment beside it: the gateway died before the move (the unfinished file is cleared with the work dir).
+      rmSync(reportPath, { force: true });
+      return false;
+    }
+    if (this.pending.some((item) => item.segment.path === segment.path)) return false;
+    const sidecarPath = segment.path.replace(/\.mp4$/, '.json');
+    if (existsSync(sidecarPath)) {
+      this.announce(camera, segment, JSON.parse(readFileSync(sidecarPath, 'utf8')) as SegmentSidecar);
+      return true;
+    }
+    const originals = this.options.originals.overlapping(camera.id, segment.startMs, segment.endMs).map(({ originalId, sha256, startMs, endMs }) => ({ startMs, endMs, stored: { originalId, sha256 } }));
+    this.publish({ camera, segment, receivedAt: this.options.clock.now() }, originals.some((o) => o.endMs >= segment.endMs), originals);
+    return true;
   }
 
   private publish({ camera, segment }: PendingSegment, complete: boolean, originals?: readonly OriginalOutcome[]): void {

@@ -111,6 +111,19 @@ describe('segment publisher', () => {
     first.publisher.close();
   });
 
+  it('keeps a report it could not publish (an unreadable sidecar) for the next start, and publishes the others', () => {
+    const { dir, publisher, originals, outbox, clock, segment } = setup(true);
+    const broken = leaveReport(segment(0, 10_000));
+    writeFileSync(join(dir, 'cam-0.json'), '{ half written');
+    leaveReport(segment(10_000, 20_000));
+    const restarted = new SegmentPublisher({ originals, outbox: { enqueue: (item) => outbox.push(item) }, clock, logger: silentLogger(), maxWaitMs: 25_000 });
+    expect(restarted.recover(camera, dir)).toBe(1);
+    expect(outbox.map((item) => item.key)).toEqual(['cam-10000:abc', 'cam-10000.json:abc']);
+    expect(existsSync(broken)).toBe(true);
+    restarted.close();
+    publisher.close();
+  });
+
   it('enqueues again, without rewriting it, a sidecar written just before the gateway died', () => {
     const { dir, publisher, originals, outbox, clock, segment } = setup(true);
     const finished = segment(0, 10_000);
