@@ -297,8 +297,9 @@ export class UploadService {
       }
       this.options.logger.info({ job: job.id, camera: job.camera, reason: outcome.error }, 'upload job failed');
     }
-    // The record goes first: once it is gone the job is finished, whatever a crash leaves of the rest.
-    await rm(this.recordPath(job.id), { force: true });
+    // The record goes first: once it is gone the job is finished, whatever a crash leaves of the rest. Under the lock,
+    // so that a re-sealing pass that read it cannot write it back.
+    await this.options.records.exclusive(() => rm(this.recordPath(job.id), { force: true }));
     await rm(path, { force: true });
     await rm(output, { force: true });
     // The job reads as finished only once nothing of the upload is left in the work directory.
