@@ -54,28 +54,34 @@ export class SegmentPublisher {
     this.timer.unref();
   }
 
-  async original(cameraId: string, original: { sequence: number; startMs: number; endMs: number; data: Buffer; privacyMasks?: readonly MaskPolygon[] }): Promise<void> {
+  /**
+   * Stores an original in the vault (unless the spool is under pressure) and says what became of it. `segmentId`
+   * names it in the vault (default: camera, start and sequence); storing the same id and bytes again is a no-op.
+   */
+  async original(cameraId: string, original: { sequence: number; startMs: number; endMs: number; data: Buffer; privacyMasks?: readonly MaskPolygon[]; segmentId?: string }): Promise<'stored' | 'refused' | 'failed'> {
     const outcome: OriginalOutcome = { startMs: original.startMs, endMs: original.endMs };
+    let result: 'stored' | 'refused' | 'failed' = 'stored';
     if (this.options.pressure && !this.options.pressure.acceptingOriginals()) {
       outcome.refused = true;
-      this.options.onOriginal?.(cameraId, 'refused');
+      result = 'refused';
     } else {
       try {
         outcome.stored = await this.options.originals.store({
-          segmentId: `${cameraId}-original-${original.startMs}-${original.sequence}`, cameraId,
+          segmentId: original.segmentId ?? `${cameraId}-original-${original.startMs}-${original.sequence}`, cameraId,
           startMs: original.startMs, endMs: original.endMs, container: 'mp4', data: original.data, privacyMasks: original.privacyMasks ?? [],
         });
-        this.options.onOriginal?.(cameraId, 'stored');
       } catch (error) {
-        this.options.onOriginal?.(cameraId, 'failed');
+        result = 'failed';
         this.options.logger.error({ camera: cameraId, err: error }, 'original could not be stored');
       }
     }
+    this.options.onOriginal?.(cameraId, result);
     original.data.fill(0);
     const list = this.outcomes.get(cameraId) ?? [];
     list.push(outcome);
     this.outcomes.set(cameraId, list.slice(-OUTCOMES_KEPT));
     this.flush(false);
+    return result;
   }
 
   segment(camera: CameraConfig, segment: FinishedSegment): void {

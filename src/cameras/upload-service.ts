@@ -13,7 +13,7 @@ import { moveIntoSpool } from '../pipeline/camera-segmenter.js';
 import type { FileRedactor } from '../pipeline/file-redactor.js';
 import type { RedactionReport } from '../pipeline/frame-report.js';
 import type { Clock } from '../shared/clock.js';
-import { describeError, GatewayError } from '../shared/errors.js';
+import { describeError, GatewayError, isGatewayError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { KeySealPort, StoragePressurePort } from '../shared/ports.js';
 import { segmentIdOf } from '../shared/segments.js';
@@ -67,6 +67,11 @@ function sizeLimit(maxBytes: number, counter: { bytes: number; hash: Hash }): Tr
 
 /** A job resumed this many times without finishing is failed, so that one clip cannot stop every later start. */
 const MAX_RESUMES = 3;
+
+/** Failures of the box rather than the clip: the redacted output or the original could not be written. */
+function notTheClipsFault(error: unknown): boolean {
+  return isGatewayError(error) && (error.code === 'PGW_ERR_OUTPUT' || error.code === 'PGW_ERR_UNAVAILABLE');
+}
 
 /** Flushes a received clip to disk before the upload is acknowledged, so an accepted job survives power loss. */
 async function syncFile(path: string): Promise<void> {
@@ -285,14 +290,20 @@ export class UploadService {
       if (createHash('sha256').update(data).digest('hex') !== record.sha256) {
         throw new GatewayError('PGW_ERR_VAULT_INTEGRITY', 'the clip changed on disk while it waited; it was not stored', { job: job.id });
       }
-      await this.options.publisher.original(camera.id, { sequence: 0, startMs, endMs, data, privacyMasks: camera.masks });
+      // Named by the job: two clips may claim the same start, and a job re-run after a crash stores its original once.
+      const originalId = `${segmentIdOf(camera.id, startMs)}-${job.id.slice(4, 12)}-original`;
+      const original = await this.options.publisher.original(camera.id, { sequence: 0, startMs, endMs, data, privacyMasks: camera.masks, segmentId: originalId });
+      if (original !== 'stored') throw new GatewayError('PGW_ERR_UNAVAILABLE', `the original could not be stored (${original === 'refused' ? 'storage is under pressure' : 'vault write failed'})`, { job: job.id });
       await this.publish(job, camera, output, report, recorded);
     } catch (error) {
       outcome = { state: 'failed', error: describeError(error) };
-      if (this.stopping.signal.aborted) {
-        // Cut short by the stop, not by the clip: its clip and record stay, and the next start runs it again.
+      if (this.stopping.signal.aborted || notTheClipsFault(error)) {
+        // Cut short by the stop or by the box (full disk), not by the clip: its clip and record stay, and the next
+        // start runs it again (an acknowledged clip may be the only copy).
         await rm(output, { force: true });
-        Object.assign(job, { state: 'queued', framesDone: 0 });
+        const error = this.stopping.signal.aborted ? null : `${outcome.error}; the clip is kept and runs again at the next start`;
+        Object.assign(job, { state: 'queued', framesDone: 0, error });
+        if (error) this.options.logger.error({ job: job.id, camera: job.camera, reason: outcome.error }, 'upload job could not finish; its clip is kept for the next start');
         return;
       }
       this.options.logger.info({ job: job.id, camera: job.camera, reason: outcome.error }, 'upload job failed');

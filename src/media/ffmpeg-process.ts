@@ -81,6 +81,18 @@ export class MediaProcess {
     return this.exited;
   }
 
+  /**
+   * Kills the process and drops what its output pipes still hold. For a process whose reader has gone: a paused pipe
+   * with unread data keeps the process from closing, so `stop` would wait on it for ever.
+   */
+  async discard(): Promise<ProcessExit> {
+    this.child.stdio.forEach((pipe, index) => {
+      if (index !== 2) pipe?.destroy();
+    });
+    if (this.running) this.child.kill('SIGKILL');
+    return this.exited;
+  }
+
   private async exitsWithin(ms: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => {

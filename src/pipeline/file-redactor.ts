@@ -80,6 +80,10 @@ function checkComplete(inputPath: string, info: MediaInfo, frames: number): void
 }
 
 function asInputError(inputPath: string, error: unknown): Error {
+  if (isGatewayError(error) && error.code === 'PGW_ERR_OUTPUT') {
+    // The output failed, not the input: the code stays, and the message names the file like every other failure.
+    return new GatewayError('PGW_ERR_OUTPUT', `${basename(inputPath)}: ${error.message}`, { ...error.context, path: inputPath }, { cause: error });
+  }
   if (isGatewayError(error) && error.code !== 'PGW_ERR_FFMPEG') return error;
   const reason = error instanceof Error ? error.message : String(error);
   return new GatewayError('PGW_ERR_INPUT_INVALID', `${basename(inputPath)}: ${reason}`, { path: inputPath }, { cause: error });

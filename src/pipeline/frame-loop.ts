@@ -18,6 +18,8 @@ import type { FrameRecord, RedactedRegion } from './frame-report.js';
 export interface FrameSink {
   write(frame: Uint8Array, done: () => void): boolean;
   onDrain(callback: () => void): void;
+  /** Called if the sink dies before its input ends: nothing more can be written, so the loop stops and rejects. */
+  onFailure(callback: (error: Error) => void): void;
 }
 
 export interface FrameSource {
@@ -196,7 +198,17 @@ export class FrameLoop {
     });
     return new Promise<FrameLoopResult>((resolve, reject) => {
       this.settle = { resolve, reject };
+      this.options.sink?.onFailure((error) => this.abandon(error));
     });
+  }
+
+  /** The sink failed: nothing decoded can go anywhere, so the decoder is killed and the run rejects with the sink's reason. */
+  private abandon(error: Error): void {
+    const settle = this.settle;
+    if (settle === undefined) return;
+    this.settle = undefined;
+    this.stopped = true;
+    void (this.decoder?.discard() ?? Promise.resolve()).finally(() => settle.reject(error));
   }
 
   /** Counts so far (live metrics); the same figures `run` resolves with at the end. */

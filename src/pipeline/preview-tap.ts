@@ -80,6 +80,10 @@ export class PreviewTap implements FrameSink {
     this.inner.onDrain(callback);
   }
 
+  onFailure(callback: (error: Error) => void): void {
+    this.inner.onFailure(callback);
+  }
+
   async close(): Promise<void> {
     await this.encoding;
   }

@@ -9,6 +9,7 @@ export const ERROR_CATALOGUE = {
   PGW_ERR_INPUT_NOT_FOUND: { status: 404, title: 'Input not found' },
   PGW_ERR_INPUT_INVALID: { status: 422, title: 'Input is not valid media' },
   PGW_ERR_FFMPEG: { status: 500, title: 'Media process failed' },
+  PGW_ERR_OUTPUT: { status: 500, title: 'Output could not be written' },
   PGW_ERR_FFMPEG_NOT_FOUND: { status: 500, title: 'ffmpeg not found' },
   PGW_ERR_MODEL_MISSING: { status: 500, title: 'Model file missing' },
   PGW_ERR_MODEL_INTEGRITY: { status: 500, title: 'Model file altered' },

@@ -69,9 +69,13 @@ export class Vault implements OriginalsPort, KeySealPort {
     if (!(segment.endMs >= segment.startMs) || segment.segmentId.length === 0 || segment.cameraId.length === 0) {
       throw new GatewayError('PGW_ERR_BAD_REQUEST', 'original segment needs ids and a time range with end >= start', { segmentId: segment.segmentId });
     }
+    const sha256 = createHash('sha256').update(segment.data).digest('hex');
+    // Storing the same segment again (a job re-run after a crash) returns the original already stored.
+    const existing = this.store_.bySegmentId(segment.segmentId);
+    if (existing && existing.sha256 === sha256 && existing.shreddedAt === null) return { originalId: existing.originalId, sha256 };
+    if (existing) throw new GatewayError('PGW_ERR_CONFLICT', `segment ${segment.segmentId} already has a different original in the vault`, { segmentId: segment.segmentId });
     const originalId = randomBytes(16).toString('hex');
     const meta: BoundMetadata = { originalId, segmentId: segment.segmentId, cameraId: segment.cameraId, startMs: segment.startMs, endMs: segment.endMs, container: segment.container };
-    const sha256 = createHash('sha256').update(segment.data).digest('hex');
     const dek = randomBytes(32);
     const kekId = this.options.keys.activeKekId();
     let sealed: Buffer;

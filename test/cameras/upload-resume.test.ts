@@ -151,6 +151,37 @@ describe('body-worn upload jobs across a stop (no accepted clip is lost, no plai
     }
   });
 
+  it('keeps the clip of a job whose original could not be stored (a full disk), and runs it at the next start', async () => {
+    const first = await openTestGateway(CONFIG);
+    const operator = await first.token('op-1', ['operator']);
+    const vault = first.security.vault;
+    const store = vault.store.bind(vault);
+    vault.store = () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+    const clip = makeClip(1);
+    const response = await first.api.inject({ method: 'POST', url: '/v1/uploads?camera=bw1', headers: { ...bearer(operator), 'content-type': 'video/mp4' }, payload: clip });
+    const id = response.json<{ id: string }>().id;
+    await first.uploads.service.drain();
+    const job = (await first.api.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(operator) })).json<{ state: string; error: string }>();
+    expect(job).toMatchObject({ state: 'queued', error: 'the original could not be stored (vault write failed); the clip is kept and runs again at the next start' });
+    expect(listing(join(first.dataDir, 'work', 'uploads'))).toEqual([`${id}.json`, `${id}.upload`]);
+    expect(listing(join(first.dataDir, 'spool', 'bw1')).filter((name) => name.endsWith('.mp4'))).toEqual([]);
+    vault.store = store;
+    await first.close();
+
+    const second = await openTestGateway(CONFIG, first.dataDir);
+    try {
+      expect(await second.uploads.service.resume()).toBe(1);
+      await second.uploads.service.drain();
+      const done = (await second.api.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(await second.token('op-1', ['operator'])) })).json<{ state: string; segmentId: string }>();
+      expect(done.state).toBe('done');
+      const sidecar = JSON.parse(readFileSync(join(first.dataDir, 'spool', 'bw1', `${done.segmentId}.json`), 'utf8')) as { originals: { originalId: string }[] };
+      expect((await second.security.vault.open(sidecar.originals[0]?.originalId ?? '', { actor: 'test' })).equals(clip)).toBe(true);
+    } finally {
+      await second.close();
+      removeDir(first.dataDir);
+    }
+  });
+
   it('fails a waiting clip whose sealed key can no longer be unsealed, and removes it', async () => {
     const first = await openTestGateway(CONFIG);
     const operator = await first.token('op-1', ['operator']);

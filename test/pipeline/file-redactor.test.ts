@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCipheriv } from 'node:crypto';
@@ -189,6 +189,21 @@ describe('file redaction through the frame loop', () => {
     expect(existsSync(`${out}.partial`)).toBe(false);
     await expect(redactor.redactFile(input, { outputPath: out, signal: controller.signal })).rejects.toThrow('redaction cancelled');
     expect((await redactor.redactFile(input, { outputPath: out })).frameCount).toBe(500);
+  });
+
+  it('fails a file whose output cannot be written (disk full) with the encoder\'s reason, instead of waiting for ever', async () => {
+    const input = join(dir, 'for-full-disk.mkv');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=640x480:r=25:d=8', '-c:v', 'libx264', '-preset', 'ultrafast', input]);
+    const out = join(dir, 'full-disk.out.mp4');
+    // The encoder writes `<out>.partial`; pointed at /dev/full, every write fails with ENOSPC.
+    symlinkSync('/dev/full', `${out}.partial`);
+    const started = Date.now();
+    const failure = await redactor.redactFile(input, { outputPath: out }).then(() => undefined, (error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'PGW_ERR_OUTPUT', message: expect.stringMatching(/^for-full-disk\.mkv: encoder failed \(.*No space left on device/) as unknown });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.partial`)).toBe(false);
+    expect((await redactor.redactFile(input, { outputPath: out })).frameCount).toBe(200);
   });
 
   it('redacts an input encrypted at rest (MP4 index at the end: ffmpeg seeks through the decryption)', async () => {

@@ -25,7 +25,7 @@ describe('redacted preview', () => {
 
   it('passes every frame on and publishes a JPEG of every n-th one without holding the loop', async () => {
     const written: number[] = [];
-    const inner: FrameSink = { write: (frame, done) => { written.push(frame.length); done(); return true; }, onDrain: () => undefined };
+    const inner: FrameSink = { write: (frame, done) => { written.push(frame.length); done(); return true; }, onDrain: () => undefined, onFailure: () => undefined };
     const jpegs: Buffer[] = [];
     const tap = new PreviewTap(inner, { width: 1920, height: 1080 }, 25, 5, (jpeg) => jpegs.push(jpeg));
     const frame = halfBlackFrame();

@@ -38,6 +38,14 @@ describe('vault: authenticated per-segment encryption', () => {
     expect(readFileSync(filePath(originalId)).includes(Buffer.from('original-1-'))).toBe(false);
   });
 
+  it('stores a segment once: the same id and bytes again return the stored original, other bytes are refused', async () => {
+    const seg = segment(7);
+    const first = await stack.security.vault.store(seg);
+    expect(await stack.security.vault.store(seg)).toEqual(first);
+    await expect(stack.security.vault.store({ ...seg, data: Buffer.from('other bytes') })).rejects.toMatchObject({ code: 'PGW_ERR_CONFLICT' });
+    expect(stack.security.vault.find([seg.cameraId], seg.startMs, seg.endMs).filter((o) => o.segmentId === seg.segmentId)).toHaveLength(1);
+  });
+
   // B2: a bit flip anywhere (header, ciphertext, tag), in the bound metadata, or swapped files fails loudly and is audited.
   it.each([
     ['header nonce prefix', (f: Buffer) => { f[10]! ^= 0x01; }],
