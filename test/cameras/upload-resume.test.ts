@@ -18,6 +18,22 @@ function listing(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
 
+/** Starts the gateway again on `dataDir`: the one waiting job `id` runs, and its original in the vault is `clip`. */
+async function expectRunAtNextStart(dataDir: string, id: string, clip: Buffer): Promise<void> {
+  const second = await openTestGateway(CONFIG, dataDir);
+  try {
+    expect(await second.uploads.service.resume()).toBe(1);
+    await second.uploads.service.drain();
+    const job = (await second.api.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(await second.token('op-1', ['operator'])) })).json<{ state: string; segmentId: string }>();
+    expect(job.state).toBe('done');
+    const sidecar = JSON.parse(readFileSync(join(dataDir, 'spool', 'bw1', `${job.segmentId}.json`), 'utf8')) as { originals: { originalId: string }[] };
+    expect((await second.security.vault.open(sidecar.originals[0]?.originalId ?? '', { actor: 'test' })).equals(clip)).toBe(true);
+  } finally {
+    await second.close();
+    removeDir(dataDir);
+  }
+}
+
 describe('body-worn upload jobs across a stop (no accepted clip is lost, no plaintext is left)', () => {
   let gw: TestGateway | undefined;
 
@@ -137,18 +153,7 @@ describe('body-worn upload jobs across a stop (no accepted clip is lost, no plai
     expect(first.security.vault.keyStatus().activeKek).toBe(rotation.toKek);
     await first.close();
 
-    const second = await openTestGateway(CONFIG, first.dataDir);
-    try {
-      expect(await second.uploads.service.resume()).toBe(1);
-      await second.uploads.service.drain();
-      const job = (await second.api.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(await second.token('op-1', ['operator'])) })).json<{ state: string; segmentId: string }>();
-      expect(job.state).toBe('done');
-      const sidecar = JSON.parse(readFileSync(join(first.dataDir, 'spool', 'bw1', `${job.segmentId}.json`), 'utf8')) as { originals: { originalId: string }[] };
-      expect((await second.security.vault.open(sidecar.originals[0]?.originalId ?? '', { actor: 'test' })).equals(clip)).toBe(true);
-    } finally {
-      await second.close();
-      removeDir(first.dataDir);
-    }
+    await expectRunAtNextStart(first.dataDir, id, clip);
   });
 
   it('keeps the clip of a job whose original could not be stored (a full disk), and runs it at the next start', async () => {
@@ -168,18 +173,7 @@ describe('body-worn upload jobs across a stop (no accepted clip is lost, no plai
     vault.store = store;
     await first.close();
 
-    const second = await openTestGateway(CONFIG, first.dataDir);
-    try {
-      expect(await second.uploads.service.resume()).toBe(1);
-      await second.uploads.service.drain();
-      const done = (await second.api.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(await second.token('op-1', ['operator'])) })).json<{ state: string; segmentId: string }>();
-      expect(done.state).toBe('done');
-      const sidecar = JSON.parse(readFileSync(join(first.dataDir, 'spool', 'bw1', `${done.segmentId}.json`), 'utf8')) as { originals: { originalId: string }[] };
-      expect((await second.security.vault.open(sidecar.originals[0]?.originalId ?? '', { actor: 'test' })).equals(clip)).toBe(true);
-    } finally {
-      await second.close();
-      removeDir(first.dataDir);
-    }
+    await expectRunAtNextStart(first.dataDir, id, clip);
   });
 
   it('fails a waiting clip whose sealed key can no longer be unsealed, and removes it', async () => {
