@@ -60,7 +60,7 @@ export interface FinishedSegment {
   timeSource?: RecordingTimeSource;
 }
 
-export type CameraFault = 'stalled' | 'resolution_changed' | 'source_ended' | 'decoder_failed' | 'start_failed';
+export type CameraFault = 'stalled' | 'resolution_changed' | 'source_ended' | 'decoder_failed' | 'encoder_failed' | 'start_failed';
 
 export type CameraMessage =
   | { type: 'started'; width: number; height: number; fps: number; detectorId: string }

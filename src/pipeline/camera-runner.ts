@@ -7,7 +7,7 @@ import type { MediaProcess } from '../media/ffmpeg-process.js';
 import type { MediaTools } from '../media/media-tools.js';
 import { PrivacyMask } from '../redact/privacy-mask.js';
 import type { Clock } from '../shared/clock.js';
-import { describeError } from '../shared/errors.js';
+import { describeError, isGatewayError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { DetectorHost, type DetectOutcome } from '../vision/detector-host.js';
 import type { CameraFault, CameraMessage, CameraRuntimeSpec } from './camera-protocol.js';
@@ -175,7 +175,8 @@ export class CameraRunner {
     const started = this.deps.clock.now();
     const done = loop.run().then(
       () => this.raise('source_ended', 'the source ended'),
-      (error: unknown) => this.raise('decoder_failed', describeError(error)),
+      // The encoder's death (a full disk) also ends the loop; its reason then names the encoder.
+      (error: unknown) => this.raise(isGatewayError(error) && error.code === 'PGW_ERR_OUTPUT' ? 'encoder_failed' : 'decoder_failed', describeError(error)),
     );
     const stats = setInterval(() => this.sendStats(), STATS_INTERVAL_MS);
     const watch = setInterval(() => {
