@@ -73,6 +73,11 @@ function notTheClipsFault(error: unknown): boolean {
   return isGatewayError(error) && (error.code === 'PGW_ERR_OUTPUT' || error.code === 'PGW_ERR_UNAVAILABLE');
 }
 
+function diskFull(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 /** Flushes a received clip to disk before the upload is acknowledged, so an accepted job survives power loss. */
 async function syncFile(path: string): Promise<void> {
   const handle = await open(path, 'r');
@@ -135,7 +140,7 @@ export class UploadService {
     } catch (error) {
       forgetFileKey(fileKey);
       await rm(path, { force: true });
-      throw error;
+      throw diskFull(error) ? new GatewayError('PGW_ERR_UNAVAILABLE', "the gateway's disk is full: the upload was not stored; send it again later", {}, { cause: error }) : error;
     }
     return { ...this.enqueue(record, fileKey) };
   }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueLocalToken } from '../../src/api/local-token.js';
 import { bearer, makeClip, openTestGateway, removeDir, type TestGateway } from '../access/security-fixtures.js';
@@ -157,6 +158,18 @@ describe('body-worn uploads (H6)', () => {
     expect(large.json().detail).toBe('upload frames are 640×480 (0.3 MP), over the limit of 76800 pixels (cameras.uploadMaxPixels)');
     expect(uploads()).toEqual([]);
     expect(spool()).toEqual(before);
+  });
+
+  it('answers 503 to an upload the disk cannot hold, so the device sends it again later, and keeps nothing of it', async () => {
+    const principal = { subject: 'op', roles: ['operator' as const], authMethods: [], scopes: [] };
+    // The received bytes cannot be written: the stream fails as a write to a full disk does.
+    const body = new Readable({
+      read() {
+        this.destroy(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+      },
+    });
+    await expect(gw.uploads.service.accept(principal, 'bw1', body)).rejects.toMatchObject({ code: 'PGW_ERR_UNAVAILABLE', message: "the gateway's disk is full: the upload was not stored; send it again later" });
+    expect(uploads()).toEqual([]);
   });
 
   it('fails a clip that probes but does not decode as a job with a clear error, leaving nothing behind', async () => {
