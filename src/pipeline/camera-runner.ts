@@ -193,7 +193,8 @@ export class CameraRunner {
     await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 3000))]);
     await this.encoder?.finish().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'encoder did not finish cleanly'));
     await this.preview?.close();
-    await segmenter.collect(true);
+    // A segment that cannot be moved is logged; the fault that ended the run is what the camera reports.
+    await segmenter.collect(true).catch((error: unknown) => this.deps.logger.error({ err: error }, 'segment could not be moved to the spool'));
     clearInterval(stats);
     this.sendStats();
     await this.host?.close();

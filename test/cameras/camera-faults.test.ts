@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -125,6 +125,17 @@ describe('camera faults are contained to the camera (H5)', () => {
     await waitFor('the other camera streaming', () => status('small').outputFps > 5, 30_000);
     expect(existsSync(join(dir, 'spool', 'huge')) ? readdirSync(join(dir, 'spool', 'huge')) : []).toEqual([]);
   }, 60_000);
+
+  it('restarts a camera whose encoder dies (its output cannot be written) and says so', async () => {
+    const { live, dir } = await harness([{ id: 'enc', source: 'testsrc:160x120@10', profile: 'none' }], { segmentSeconds: 1 });
+    const status = () => live.cameras.status('enc');
+    await waitFor('the camera streaming', () => status().state === 'streaming', 20_000);
+    // The segment muxer opens each new segment in the work directory; without it, the encoder fails at the next cut.
+    rmSync(join(dir, 'work', 'cameras', 'enc'), { recursive: true, force: true });
+    await waitFor('the encoder fault', () => /encoder_failed/.test(status().lastError ?? ''), 20_000);
+    expect(status().lastError).toMatch(/^encoder_failed: .*encoder failed \(/);
+    await waitFor('the camera streaming again', () => status().state === 'streaming' && status().reconnects >= 1, 30_000);
+  }, 70_000);
 
   it('restarts a camera whose resolution changes mid-stream', async () => {
     const { live, dir } = await harness([], { stallMs: 3000 });
