@@ -5,7 +5,7 @@ import type { CatalogDatabase } from '../catalog/database.js';
 import { writeSealedWorkFile } from '../media/encrypted-file.js';
 import type { MediaTools } from '../media/media-tools.js';
 import type { Clock } from '../shared/clock.js';
-import { GatewayError } from '../shared/errors.js';
+import { describeError, GatewayError } from '../shared/errors.js';
 import type { Principal } from '../shared/types.js';
 import type { SigningKey } from '../vault/signing-key.js';
 import type { OriginalRecord } from '../vault/originals-store.js';
@@ -151,7 +151,7 @@ export class ExportService {
     try {
       yield* this.streamAndSign(principal, record, window, segments, exportId);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = describeError(error);
       this.access.store.failExport(exportId, reason);
       this.access.auditRequest(principal, 'access.export_fail', record, 'failure', { exportId, reason });
       throw error;

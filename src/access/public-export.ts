@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { CatalogDatabase } from '../catalog/database.js';
 import type { MediaTools } from '../media/media-tools.js';
 import type { Clock } from '../shared/clock.js';
-import { GatewayError } from '../shared/errors.js';
+import { describeError, GatewayError } from '../shared/errors.js';
 import type { AuditPort } from '../shared/ports.js';
 import { segmentStartOf, type SegmentSidecar } from '../shared/segments.js';
 import type { Principal } from '../shared/types.js';
@@ -135,7 +135,7 @@ export class PublicExportService {
     try {
       yield* this.streamAndSign(principal, request, segments);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = describeError(error);
       const { db, audit } = this.options;
       db.prepare('UPDATE public_exports SET failure = ? WHERE id = ?').run(reason, request.exportId);
       audit.append({

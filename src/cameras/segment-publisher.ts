@@ -6,7 +6,7 @@ import type { Clock } from '../shared/clock.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { OriginalsPort, OutboxPort, StoragePressurePort } from '../shared/ports.js';
-import { PENDING_REPORT_SUFFIX, pendingReportPathOf, SEGMENT_SIDECAR_SCHEMA, type SegmentSidecar } from '../shared/segments.js';
+import { PENDING_REPORT_SUFFIX, pendingReportPathOf, SEGMENT_SIDECAR_SCHEMA, sidecarPathOf, type SegmentSidecar } from '../shared/segments.js';
 import type { MaskPolygon } from '../shared/types.js';
 import { writeFileDurably } from '../shared/durable-file.js';
 
@@ -137,7 +137,7 @@ export class SegmentPublisher {
       return false;
     }
     if (this.pending.some((item) => item.segment.path === segment.path)) return false;
-    const sidecarPath = segment.path.replace(/\.mp4$/, '.json');
+    const sidecarPath = sidecarPathOf(segment.path);
     if (existsSync(sidecarPath)) {
       this.announce(camera, segment, JSON.parse(readFileSync(sidecarPath, 'utf8')) as SegmentSidecar);
       return true;
@@ -151,7 +151,7 @@ export class SegmentPublisher {
     const overlapping = originals ?? (this.outcomes.get(camera.id) ?? []).filter((o) => o.endMs > segment.startMs && o.startMs < segment.endMs);
     const sidecar = sidecarOf(camera, segment, overlapping, complete);
     try {
-      writeFileDurably(segment.path.replace(/\.mp4$/, '.json'), `${JSON.stringify(sidecar, null, 2)}\n`);
+      writeFileDurably(sidecarPathOf(segment.path), `${JSON.stringify(sidecar, null, 2)}\n`);
       this.announce(camera, segment, sidecar);
     } catch (error) {
       this.options.logger.error({ camera: camera.id, segment: segment.segmentId, reason: describeError(error) }, 'segment could not be published');

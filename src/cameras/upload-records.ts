@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileDurably } from '../shared/durable-file.js';
 import type { SealedKey, SealedKeyHolder } from '../shared/ports.js';
@@ -70,6 +70,11 @@ export class UploadRecords implements SealedKeyHolder {
     } catch {
       return [];
     }
+  }
+
+  /** Removes a record: its job is finished (or given up). */
+  async remove(id: string): Promise<void> {
+    await rm(this.recordPath(id), { force: true });
   }
 
   /** Writes a record durably (fsynced file and directory) before anything relies on it. */

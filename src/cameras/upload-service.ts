@@ -196,7 +196,7 @@ export class UploadService {
     const job = this.jobView(record);
     Object.assign(job, { state: 'failed', error, finishedAt: this.options.clock.now() });
     this.remember(job);
-    await rm(this.recordPath(record.id), { force: true });
+    await this.options.records.remove(record.id);
     await rm(this.clipPath(record.id), { force: true });
   }
 
@@ -268,10 +268,6 @@ export class UploadService {
     return join(this.dir, `${id}.upload`);
   }
 
-  private recordPath(id: string): string {
-    return this.options.records.recordPath(id);
-  }
-
   private async run(job: UploadJob, record: JobRecord, fileKey: FileKey): Promise<void> {
     const { recorded } = record;
     job.state = 'running';
@@ -306,16 +302,16 @@ export class UploadService {
         // Cut short by the stop or by the box (full disk), not by the clip: its clip and record stay, and the next
         // start runs it again (an acknowledged clip may be the only copy).
         await rm(output, { force: true });
-        const error = this.stopping.signal.aborted ? null : `${outcome.error}; the clip is kept and runs again at the next start`;
-        Object.assign(job, { state: 'queued', framesDone: 0, error });
-        if (error) this.options.logger.error({ job: job.id, camera: job.camera, reason: outcome.error }, 'upload job could not finish; its clip is kept for the next start');
+        const kept = this.stopping.signal.aborted ? null : `${outcome.error}; the clip is kept and runs again at the next start`;
+        Object.assign(job, { state: 'queued', framesDone: 0, error: kept });
+        if (kept) this.options.logger.error({ job: job.id, camera: job.camera, reason: outcome.error }, 'upload job could not finish; its clip is kept for the next start');
         return;
       }
       this.options.logger.info({ job: job.id, camera: job.camera, reason: outcome.error }, 'upload job failed');
     }
     // The record goes first: once it is gone the job is finished, whatever a crash leaves of the rest. Under the lock,
     // so that a re-sealing pass that read it cannot write it back.
-    await this.options.records.exclusive(() => rm(this.recordPath(job.id), { force: true }));
+    await this.options.records.exclusive(() => this.options.records.remove(job.id));
     await rm(path, { force: true });
     await rm(output, { force: true });
     // The job reads as finished only once nothing of the upload is left in the work directory.

@@ -103,6 +103,8 @@ export class FrameLoop {
   private readonly tracker: Tracker;
   private readonly ledger = new CoverageLedger();
   private readonly analysis: AnalysisStage | null;
+  /** Offline: the decoder sends only the frames the schedule analyses (a `select` expression); live: every frame. */
+  private readonly analysisSelect: string | undefined;
   private decoder: MediaProcess | undefined;
   private yuvReader: RawFrameReader | undefined;
   private received = 0;
@@ -116,6 +118,7 @@ export class FrameLoop {
 
   constructor(private readonly options: FrameLoopOptions) {
     const { source, detection, lookaheadMs } = options;
+    this.analysisSelect = detection?.mode.kind === 'offline' ? scheduleSelectExpression(source.fps, detection.mode.analysisFps) : undefined;
     const frameBytes = yuv420pFrameBytes(source.size);
     const lookaheadFrames = detection ? Math.ceil((lookaheadMs / 1000) * source.fps) : 0;
     this.pool = new FramePool(lookaheadFrames + YUV_SLOT_MARGIN, frameBytes);
@@ -137,7 +140,7 @@ export class FrameLoop {
           analysisSize: detection.analysisSize,
           sourceSize: source.size,
           classes: options.classes,
-          decoderSelects: this.analysisSelect() !== undefined,
+          decoderSelects: this.analysisSelect !== undefined,
           onOutcome: (_index, ptsMs, outcome) => {
             if (outcome.ok) this.tracker.addDetections(ptsMs, outcome.detections);
             this.ledger.record(ptsMs, outcome.ok);
@@ -161,7 +164,7 @@ export class FrameLoop {
       constantRate: source.constantRate,
       upright: source.upright,
       analysis: detection?.analysisSize,
-      analysisSelect: this.analysisSelect(),
+      analysisSelect: this.analysisSelect,
       ffmpegMajor: tools.ffmpegMajor,
     });
     const decoder = new MediaProcess(tools.ffmpeg, args, custom?.extraOutputs ?? (detection ? 1 : 0));
@@ -221,12 +224,6 @@ export class FrameLoop {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.decoder?.stop();
-  }
-
-  /** Offline: the decoder sends only the frames the schedule analyses. */
-  private analysisSelect(): string | undefined {
-    const mode = this.options.detection?.mode;
-    return mode?.kind === 'offline' ? scheduleSelectExpression(this.options.source.fps, mode.analysisFps) : undefined;
   }
 
   private onYuvFrame(index: number, slot: number): void {

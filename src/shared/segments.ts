@@ -30,6 +30,11 @@ export function pendingReportPathOf(segmentPath: string): string {
   return segmentPath.replace(/\.mp4$/, PENDING_REPORT_SUFFIX);
 }
 
+/** The sidecar beside a segment file (`<segmentId>.json`). */
+export function sidecarPathOf(segmentPath: string): string {
+  return segmentPath.replace(/\.mp4$/, '.json');
+}
+
 export const SEGMENT_SIDECAR_SCHEMA = 'privacy-gateway/segment-sidecar/1';
 
 /** The sidecar of a redacted segment: what it is, when it was recorded, what was redacted, which originals it derives from. */

@@ -73,7 +73,10 @@ export class Vault implements OriginalsPort, KeySealPort {
     // Storing the same segment again (a job re-run after a crash) returns the original already stored.
     const existing = this.store_.bySegmentId(segment.segmentId);
     if (existing && existing.sha256 === sha256 && existing.shreddedAt === null) return { originalId: existing.originalId, sha256 };
-    if (existing) throw new GatewayError('PGW_ERR_CONFLICT', `segment ${segment.segmentId} already has a different original in the vault`, { segmentId: segment.segmentId });
+    if (existing) {
+      const held = existing.shreddedAt === null ? 'a different original' : 'an original, since erased,';
+      throw new GatewayError('PGW_ERR_CONFLICT', `segment ${segment.segmentId} already has ${held} in the vault`, { segmentId: segment.segmentId });
+    }
     const originalId = randomBytes(16).toString('hex');
     const meta: BoundMetadata = { originalId, segmentId: segment.segmentId, cameraId: segment.cameraId, startMs: segment.startMs, endMs: segment.endMs, container: segment.container };
     const dek = randomBytes(32);

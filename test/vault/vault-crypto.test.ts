@@ -44,6 +44,9 @@ describe('vault: authenticated per-segment encryption', () => {
     expect(await stack.security.vault.store(seg)).toEqual(first);
     await expect(stack.security.vault.store({ ...seg, data: Buffer.from('other bytes') })).rejects.toMatchObject({ code: 'PGW_ERR_CONFLICT' });
     expect(stack.security.vault.find([seg.cameraId], seg.startMs, seg.endMs).filter((o) => o.segmentId === seg.segmentId)).toHaveLength(1);
+    // An erased original is not brought back by storing its bytes again.
+    stack.security.vault.shred(first.originalId, { actor: 'system:retention' });
+    await expect(stack.security.vault.store(seg)).rejects.toThrow(`segment ${seg.segmentId} already has an original, since erased, in the vault`);
   });
 
   // B2: a bit flip anywhere (header, ciphertext, tag), in the bound metadata, or swapped files fails loudly and is audited.
