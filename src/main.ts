@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { describeError } from './shared/errors.js';
+import { describeError, isGatewayError } from './shared/errors.js';
 import { processIo, type CommandIo } from './cli/common.js';
+import { asksForHelp, COMMAND_USAGE, type CommandName } from './cli/usage.js';
 import { relaunchWithMallocTunables } from './shared/malloc-tunables.js';
 
 type CommandRunner = (argv: string[], io: CommandIo) => Promise<number>;
 
 /** Commands load lazily so that `redact` never pays for the API and `start` never for eval. */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandRunner> }> = {
+const COMMANDS: Record<CommandName, { summary: string; load: () => Promise<CommandRunner> }> = {
   start: { summary: 'run the gateway (API, cameras, sensors, uplink)', load: async () => (await import('./cli/start.js')).runStart },
   token: { summary: 'issue a JWT from the local issuer (--sub, --role, --ttl)', load: async () => (await import('./cli/token.js')).runToken },
   audit: { summary: 'audit verify: check the hash-chained audit log', load: async () => (await import('./cli/audit.js')).runAudit },
@@ -21,25 +22,40 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandRun
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(16)} ${command.summary}`);
-  return ['usage: privacy-gateway <command> [options]', '', 'commands:', ...lines, ''].join('\n');
+  return ['usage: privacy-gateway <command> [options]', '', 'commands:', ...lines, '', "'privacy-gateway <command> --help' shows a command's options.", ''].join('\n');
+}
+
+function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+/** An unknown or malformed flag is followed by the command's synopsis. */
+function failureText(name: CommandName, error: unknown): string {
+  const text = describeError(error);
+  return isGatewayError(error) && error.context['usage'] === true ? `${text}\n${COMMAND_USAGE[name]}` : text;
 }
 
 export async function runCli(argv: string[], io: CommandIo = processIo): Promise<number> {
   const [name = 'start', ...rest] = argv;
+  if (name === 'help' && rest[0] !== undefined && isCommandName(rest[0])) return runCli([rest[0], '--help'], io);
   if (name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(usage());
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  if (!isCommandName(name)) {
     io.stderr.write(`privacy-gateway: unknown command '${name}'\n${usage()}`);
     return 2;
+  }
+  const command = COMMANDS[name];
+  if (asksForHelp(rest)) {
+    io.stdout.write(`${COMMAND_USAGE[name]}\n\n  ${command.summary}\n`);
+    return 0;
   }
   try {
     const run = await command.load();
     return await run(rest, io);
   } catch (error) {
-    io.stderr.write(`privacy-gateway ${name}: ${describeError(error)}\n`);
+    io.stderr.write(`privacy-gateway ${name}: ${failureText(name, error)}\n`);
     return 1;
   }
 }

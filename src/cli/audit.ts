@@ -9,6 +9,7 @@ import { systemClock } from '../shared/clock.js';
 import { GatewayError } from '../shared/errors.js';
 import { silentLogger } from '../shared/logger.js';
 import { CONFIG_FLAGS, configOverrides, parseCommandArgs, type CommandIo } from './common.js';
+import { COMMAND_USAGE } from './usage.js';
 
 function readCheckpoints(paths: readonly string[]): SignedHead[] {
   return paths.flatMap((path) => {
@@ -23,7 +24,7 @@ function readCheckpoints(paths: readonly string[]): SignedHead[] {
  */
 export async function runAudit(argv: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { ...CONFIG_FLAGS, checkpoint: { type: 'string', multiple: true } }, true);
-  if (positionals[0] !== 'verify') throw new GatewayError('PGW_ERR_BAD_REQUEST', 'usage: privacy-gateway audit verify [--checkpoint FILE]...');
+  if (positionals[0] !== 'verify') throw new GatewayError('PGW_ERR_BAD_REQUEST', COMMAND_USAGE.audit);
   const config = loadConfig({ overrides: configOverrides(values) });
   const db = openCatalog(join(config.dataDir, 'catalog.db'));
   try {

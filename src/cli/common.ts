@@ -23,12 +23,12 @@ export function configOverrides(values: { config?: string; 'data-dir'?: string; 
   return overrides;
 }
 
-/** parseArgs with errors turned into one-line usage errors. */
+/** parseArgs with errors turned into one-line usage errors (`context.usage`: the CLI quotes the synopsis after them). */
 export function parseCommandArgs<T extends ParseArgsConfig['options']>(argv: string[], options: T, allowPositionals = false) {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (error) {
-    throw new GatewayError('PGW_ERR_BAD_REQUEST', (error as Error).message);
+    throw new GatewayError('PGW_ERR_BAD_REQUEST', (error as Error).message, { usage: true });
   }
 }
 

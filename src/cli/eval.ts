@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../shared/logger.js';
 import { CONFIG_FLAGS, configOverrides, parseCommandArgs, type CommandIo } from './common.js';
+import { COMMAND_USAGE } from './usage.js';
 import { redactorRegionSource } from './eval-redactor-source.js';
 import { checkAgainstBaseline, baselineSchema, formatTable, type EvalReport } from './eval-report.js';
 import { evaluateSet, type SetResult } from './eval-run.js';
@@ -31,8 +32,6 @@ const OPTIONS = {
   output: { type: 'string' },
 } as const;
 
-const USAGE = `usage: privacy-gateway eval [--set PATH/labels.json]... [--profile live|thorough] [--limit N] [--json] [--output FILE] [--check] [--baseline FILE]\n`;
-
 function parseLimit(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const limit = Number(value);
@@ -45,7 +44,7 @@ export async function runEval(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseCommandArgs(argv, OPTIONS);
   const profile = values.profile;
   if (!isProfileName(profile)) {
-    io.stderr.write(`eval: unknown profile '${profile}'\n${USAGE}`);
+    io.stderr.write(`eval: unknown profile '${profile}'\n${COMMAND_USAGE.eval}\n`);
     return 2;
   }
   const limit = parseLimit(values.limit);

@@ -8,12 +8,13 @@ import { systemClock } from '../shared/clock.js';
 import { GatewayError } from '../shared/errors.js';
 import { silentLogger } from '../shared/logger.js';
 import { CONFIG_FLAGS, configOverrides, parseCommandArgs, type CommandIo } from './common.js';
+import { COMMAND_USAGE } from './usage.js';
 
 /** `privacy-gateway keys status|rotate`: the vault's key-encryption keys (rotate while the gateway is stopped, or use POST /v1/keys/rotate). */
 export async function runKeys(argv: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, CONFIG_FLAGS, true);
   const action = positionals[0];
-  if (action !== 'rotate' && action !== 'status') throw new GatewayError('PGW_ERR_BAD_REQUEST', 'usage: privacy-gateway keys status|rotate');
+  if (action !== 'rotate' && action !== 'status') throw new GatewayError('PGW_ERR_BAD_REQUEST', COMMAND_USAGE.keys);
   const config = loadConfig({ overrides: configOverrides(values) });
   const db = openCatalog(join(config.dataDir, 'catalog.db'));
   try {

@@ -3,12 +3,13 @@ import { readFileSync } from 'node:fs';
 import { verifyManifest, type SignedManifest } from '../access/export-manifest.js';
 import { GatewayError } from '../shared/errors.js';
 import { parseCommandArgs, type CommandIo } from './common.js';
+import { COMMAND_USAGE } from './usage.js';
 
 /** `privacy-gateway manifest verify MANIFEST [EXPORT] [--public-key PEM]`: offline check of an unredacted export. */
 export async function runManifest(argv: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { 'public-key': { type: 'string' } }, true);
   const [action, manifestPath, exportPath] = positionals;
-  if (action !== 'verify' || !manifestPath) throw new GatewayError('PGW_ERR_BAD_REQUEST', 'usage: privacy-gateway manifest verify MANIFEST [EXPORT] [--public-key gateway-ed25519.pub.pem]');
+  if (action !== 'verify' || !manifestPath) throw new GatewayError('PGW_ERR_BAD_REQUEST', COMMAND_USAGE.manifest);
   let manifest: SignedManifest;
   try {
     manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as SignedManifest;

@@ -13,8 +13,7 @@ import type { ObjectClass } from '../vision/detector.js';
 import type { DetectorSpec } from '../vision/registry.js';
 import { CONFIG_FLAGS, configOverrides, parseCommandArgs, type CommandIo } from './common.js';
 import { onStopSignals } from './stop-signals.js';
-
-const USAGE = 'usage: privacy-gateway redact <input...> --out-dir DIR [--report FILE.json] [--style pixelate|blur|fill] [--classes face,plate] [--profile thorough|live|none]';
+import { COMMAND_USAGE } from './usage.js';
 
 const FLAGS = {
   ...CONFIG_FLAGS,
@@ -99,7 +98,7 @@ function exitOnInterrupt(io: CommandIo, inProgress: InProgress, redactor: FileRe
 export async function runRedact(argv: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, FLAGS, true);
   const outDir = values['out-dir'];
-  if (positionals.length === 0 || outDir === undefined) throw new GatewayError('PGW_ERR_BAD_REQUEST', USAGE);
+  if (positionals.length === 0 || outDir === undefined) throw new GatewayError('PGW_ERR_BAD_REQUEST', COMMAND_USAGE.redact);
   const config = loadConfig({ overrides: configOverrides(values) });
   const style = oneOf('style', values.style ?? config.pipeline.redactionStyle, STYLES);
   const classes = (values.classes?.split(',') ?? config.pipeline.classes).map((name) => oneOf('classes', name.trim(), CLASSES));

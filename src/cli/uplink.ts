@@ -9,6 +9,7 @@ import { createUplink } from '../uplink/build-uplink.js';
 import { createSinks } from '../uplink/sink-factory.js';
 import type { UplinkStatus } from '../uplink/uplink-service.js';
 import { CONFIG_FLAGS, configOverrides, parseCommandArgs, type CommandIo } from './common.js';
+import { COMMAND_USAGE } from './usage.js';
 
 const DRAIN_FLAGS = { ...CONFIG_FLAGS, 'timeout-ms': { type: 'string' } } as const;
 
@@ -23,7 +24,7 @@ function formatStatus(status: UplinkStatus): string {
 export async function runUplink(argv: string[], io: CommandIo): Promise<number> {
   const [subcommand, ...rest] = argv;
   if (subcommand !== 'drain') {
-    throw new GatewayError('PGW_ERR_BAD_REQUEST', "usage: privacy-gateway uplink drain [--timeout-ms N] [--config FILE] [--data-dir DIR]");
+    throw new GatewayError('PGW_ERR_BAD_REQUEST', COMMAND_USAGE.uplink);
   }
   const { values } = parseCommandArgs(rest, DRAIN_FLAGS);
   const config = loadConfig({ overrides: configOverrides(values) });
