@@ -1,18 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/main.js';
 import { ffmpeg, probe, tempDir } from '../pipeline/helpers.js';
-
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const text = { out: '', err: '' };
-  stdout.on('data', (chunk: Buffer) => (text.out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (text.err += chunk.toString()));
-  return { io: { stdout, stderr }, text };
-}
+import { captureIo } from './capture-io.js';
 
 const EVAL_IMAGE = '../shared/eval/wider_face_street/images/53_Raid_policeraid_53_438.jpg';
 /** Ground-truth face of EVAL_IMAGE (labels.json of the evaluation set). */
@@ -29,7 +20,7 @@ describe('privacy-gateway redact', () => {
     writeFileSync(text, 'just text\n');
     const gif = join(dir, 'anim.gif');
     ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=5:d=0.4', gif]);
-    const { io: streams, text: output } = io();
+    const { io: streams, text: output } = captureIo();
     const report = join(dir, 'report.json');
     const code = await runCli(['redact', join(dir, 'missing.mp4'), empty, text, gif, good, '--out-dir', join(dir, 'out'), '--profile', 'none', '--report', report], streams);
     expect(code).toBe(1);
@@ -49,7 +40,7 @@ describe('privacy-gateway redact', () => {
 
   it('redacts a real face with the live-profile model and reports it in input pixels', async () => {
     const dir = tempDir();
-    const { io: streams, text } = io();
+    const { io: streams, text } = captureIo();
     const report = join(dir, 'report.json');
     const code = await runCli(['redact', EVAL_IMAGE, '--out-dir', dir, '--profile', 'live', '--style', 'fill', '--report', report], streams);
     expect(text.err).toBe('');
@@ -68,7 +59,7 @@ describe('privacy-gateway redact', () => {
   });
 
   it('rejects bad flags with a usage error', async () => {
-    const { io: streams, text } = io();
+    const { io: streams, text } = captureIo();
     expect(await runCli(['redact', 'x.mp4', '--out-dir', tempDir(), '--style', 'swirl'], streams)).toBe(1);
     expect(text.err).toContain('--style must be one of pixelate, blur, fill');
     expect(await runCli(['redact', 'x.mp4'], streams)).toBe(1);

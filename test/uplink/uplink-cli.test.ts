@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/app.js';
@@ -11,17 +10,8 @@ import { idempotencyKey, jsonSha256 } from '../../src/shared/idempotency-key.js'
 import { silentLogger } from '../../src/shared/logger.js';
 import { createUplink } from '../../src/uplink/build-uplink.js';
 import { createSinks } from '../../src/uplink/sink-factory.js';
+import { captureIo } from '../cli/capture-io.js';
 import { RecordingAudit, temporaryDirectory, testCatalog } from './helpers.js';
-
-function captureIo() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-  stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
-  return { io: { stdout, stderr }, out: () => out, err: () => err };
-}
 
 describe('privacy-gateway uplink drain', () => {
   let directory: ReturnType<typeof temporaryDirectory>;
@@ -45,9 +35,9 @@ describe('privacy-gateway uplink drain', () => {
     leaveBacklog({}, 4);
     const capture = captureIo();
     const code = await runCli(['uplink', 'drain', '--data-dir', directory.path], capture.io);
-    expect(capture.err()).toBe('');
+    expect(capture.text.err).toBe('');
     expect(code).toBe(0);
-    expect(capture.out()).toMatch(/^uplink drained\n\s+filesystem\s+backlog\s+0/);
+    expect(capture.text.out).toMatch(/^uplink drained\n\s+filesystem\s+backlog\s+0/);
     expect(readdirSync(join(directory.path, 'central', 'audit_checkpoint', '_'))).toHaveLength(4);
   });
 
@@ -58,14 +48,14 @@ describe('privacy-gateway uplink drain', () => {
     const capture = captureIo();
     const code = await runCli(['uplink', 'drain', '--config', configPath, '--data-dir', directory.path, '--timeout-ms', '1500'], capture.io);
     expect(code).toBe(1);
-    expect(capture.out()).toContain('uplink not drained after 1500 ms');
-    expect(capture.out()).toMatch(/postgres\s+backlog\s+2\s+dead\s+0\s+circuit \w+\s+last error: .*ECONNREFUSED/);
+    expect(capture.text.out).toContain('uplink not drained after 1500 ms');
+    expect(capture.text.out).toMatch(/postgres\s+backlog\s+2\s+dead\s+0\s+circuit \w+\s+last error: .*ECONNREFUSED/);
   });
 
   it('refuses an unknown subcommand', async () => {
     const capture = captureIo();
     expect(await runCli(['uplink', 'flush'], capture.io)).toBe(1);
-    expect(capture.err()).toContain('usage: privacy-gateway uplink drain');
+    expect(capture.text.err).toContain('usage: privacy-gateway uplink drain');
   });
 });
 
