@@ -103,6 +103,7 @@ function createCameras(config: Readonly<Config>, logger: Logger, clock: Clock, c
   const uploads = new UploadService({
     dataDir: config.dataDir, records, maxBytes: config.cameras.uploadMaxBytes, maxPixels: config.cameras.uploadMaxPixels, maxAgeMs: config.cameras.uploadMaxAgeHours * 3_600_000, tools: mediaTools(), clock, logger: logger.child({ module: 'uploads' }),
     publisher: cameras.publisher, keys: security.vault, camera: (id) => cameras.get(id), redactor: () => uploadRedactor.get(), ...(uplink ? { pressure: uplink } : {}),
+    retry: { minMs: config.cameras.uploadRetryMinMs, maxMs: config.cameras.uploadRetryMaxMs },
   });
   return { cameras, uploads, uploadRedactor };
 }

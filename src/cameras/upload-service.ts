@@ -18,9 +18,11 @@ import type { Logger } from '../shared/logger.js';
 import type { KeySealPort, StoragePressurePort } from '../shared/ports.js';
 import { segmentIdOf } from '../shared/segments.js';
 import type { Principal, UploadJob } from '../shared/types.js';
+import type { BackoffPolicy } from '../pipeline/reconnect-backoff.js';
 import { recordingTimeOf, type RecordingTime } from './recording-time.js';
 import type { JobRecord, UploadRecords } from './upload-records.js';
 import type { SegmentPublisher } from './segment-publisher.js';
+import { UploadRetries } from './upload-retries.js';
 
 export interface UploadServiceOptions {
   dataDir: string;
@@ -38,6 +40,8 @@ export interface UploadServiceOptions {
   /** Seals each clip's key (the vault), so a waiting clip is ciphertext on disk and still readable after a restart. */
   keys: KeySealPort;
   pressure?: StoragePressurePort;
+  /** Backoff of a job the box could not finish (its output or original could not be written): it runs again in-process. */
+  retry: BackoffPolicy;
   camera(id: string): CameraConfig;
   /** The offline redactor (one detector worker for every job), built on first use. */
   redactor(): Promise<FileRedactor>;
@@ -102,9 +106,11 @@ export class UploadService {
   private readonly dir: string;
   /** Aborts the running job's redaction when the gateway stops. */
   private readonly stopping = new AbortController();
+  private readonly retries: UploadRetries;
 
   constructor(private readonly options: UploadServiceOptions) {
     this.dir = options.records.dir;
+    this.retries = new UploadRetries(options.retry);
   }
 
   get maxBytes(): number {
@@ -181,14 +187,43 @@ export class UploadService {
       await this.giveUp(attempt, `not finished after ${MAX_RESUMES} restarts of the gateway; the clip was discarded`);
       return false;
     }
-    const fileKey = await this.options.keys.unsealKey(record.sealedKey, Buffer.from(record.id)).then(fileKeyOf, () => undefined);
-    if (!fileKey) {
-      await this.giveUp(attempt, "the clip's key can no longer be unsealed (its key-encryption key is gone); the clip was discarded");
-      return false;
-    }
+    const fileKey = await this.unsealOrGiveUp(attempt);
+    if (!fileKey) return false;
     this.options.records.write(attempt);
     this.enqueue(attempt, fileKey);
     return true;
+  }
+
+  /** Runs a job the box could not finish again, unless storage is still under pressure (then it waits longer). */
+  private async retry(id: string): Promise<void> {
+    if (this.stopping.signal.aborted) return;
+    try {
+      if (this.options.pressure && !this.options.pressure.acceptingOriginals()) {
+        throw new GatewayError('PGW_ERR_UNAVAILABLE', 'storage is under pressure', { job: id });
+      }
+      // Under the lock: a KEK rotation may have re-sealed the key since the job last ran.
+      await this.options.records.exclusive(async () => {
+        const record = await this.options.records.read(id);
+        const fileKey = record && (await this.unsealOrGiveUp(record));
+        if (record && fileKey) this.enqueue(record, fileKey);
+      });
+    } catch (error) {
+      this.keepForRetry(id, describeError(error));
+    }
+  }
+
+  /** The job stays queued with its clip and record, and runs again after its next backoff delay (or at the next start). */
+  private keepForRetry(id: string, reason: string): void {
+    const delayMs = this.retries.schedule(id, () => this.retry(id));
+    const job = this.jobs.get(id);
+    if (job) Object.assign(job, { state: 'queued', framesDone: 0, error: `${reason}; the clip is kept and the job runs again in about ${Math.ceil(delayMs / 1000)} s` });
+    this.options.logger.error({ job: id, camera: job?.camera, reason, retryInMs: delayMs }, 'upload job could not finish; its clip is kept and the job runs again');
+  }
+
+  private async unsealOrGiveUp(record: JobRecord): Promise<FileKey | undefined> {
+    const fileKey = await this.options.keys.unsealKey(record.sealedKey, Buffer.from(record.id)).then(fileKeyOf, () => undefined);
+    if (!fileKey) await this.giveUp(record, "the clip's key can no longer be unsealed (its key-encryption key is gone); the clip was discarded");
+    return fileKey;
   }
 
   private async giveUp(record: JobRecord, error: string): Promise<void> {
@@ -196,6 +231,7 @@ export class UploadService {
     const job = this.jobView(record);
     Object.assign(job, { state: 'failed', error, finishedAt: this.options.clock.now() });
     this.remember(job);
+    this.retries.forget(record.id);
     await this.options.records.remove(record.id);
     await rm(this.clipPath(record.id), { force: true });
   }
@@ -203,6 +239,7 @@ export class UploadService {
   /** Stops the running job (its clip and record stay for the next start) and runs no further job. */
   async stop(): Promise<void> {
     this.stopping.abort();
+    this.retries.stop();
     await this.queue;
   }
 
@@ -299,12 +336,11 @@ export class UploadService {
     } catch (error) {
       outcome = { state: 'failed', error: describeError(error) };
       if (this.stopping.signal.aborted || notTheClipsFault(error)) {
-        // Cut short by the stop or by the box (full disk), not by the clip: its clip and record stay, and the next
-        // start runs it again (an acknowledged clip may be the only copy).
+        // Cut short by the stop or by the box (full disk), not by the clip: its clip and record stay, and the job runs
+        // again later or at the next start (an acknowledged clip may be the only copy).
         await rm(output, { force: true });
-        const kept = this.stopping.signal.aborted ? null : `${outcome.error}; the clip is kept and runs again at the next start`;
-        Object.assign(job, { state: 'queued', framesDone: 0, error: kept });
-        if (kept) this.options.logger.error({ job: job.id, camera: job.camera, reason: outcome.error }, 'upload job could not finish; its clip is kept for the next start');
+        if (this.stopping.signal.aborted) Object.assign(job, { state: 'queued', framesDone: 0, error: null });
+        else this.keepForRetry(job.id, describeError(error));
         return;
       }
       this.options.logger.info({ job: job.id, camera: job.camera, reason: outcome.error }, 'upload job failed');
@@ -312,6 +348,7 @@ export class UploadService {
     // The record goes first: once it is gone the job is finished, whatever a crash leaves of the rest. Under the lock,
     // so that a re-sealing pass that read it cannot write it back.
     await this.options.records.exclusive(() => this.options.records.remove(job.id));
+    this.retries.forget(job.id);
     await rm(path, { force: true });
     await rm(output, { force: true });
     // The job reads as finished only once nothing of the upload is left in the work directory.

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { bearer, makeClip, openTestGateway, removeDir, type TestGateway } from '../access/security-fixtures.js';
 
 const CONFIG = { pipeline: { offlineProfile: 'none' as const }, cameras: { devices: [{ id: 'bw1', kind: 'bodyworn' as const }] } };
@@ -167,13 +167,45 @@ describe('body-worn upload jobs across a stop (no accepted clip is lost, no plai
     const id = response.json<{ id: string }>().id;
     await first.uploads.service.drain();
     const job = (await first.api.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(operator) })).json<{ state: string; error: string }>();
-    expect(job).toMatchObject({ state: 'queued', error: 'the original could not be stored (vault write failed); the clip is kept and runs again at the next start' });
+    expect(job).toMatchObject({ state: 'queued', error: expect.stringMatching(/^the original could not be stored \(vault write failed\); the clip is kept and the job runs again in about \d+ s$/) as unknown });
     expect(listing(join(first.dataDir, 'work', 'uploads'))).toEqual([`${id}.json`, `${id}.upload`]);
     expect(listing(join(first.dataDir, 'spool', 'bw1')).filter((name) => name.endsWith('.mp4'))).toEqual([]);
     vault.store = store;
     await first.close();
 
     await expectRunAtNextStart(first.dataDir, id, clip);
+  });
+
+  it('runs a job the box could not finish again in the running gateway, backing off, until its original is stored', async () => {
+    const first = await openTestGateway({ ...CONFIG, cameras: { ...CONFIG.cameras, uploadRetryMinMs: 200, uploadRetryMaxMs: 400 } });
+    try {
+      const operator = await first.token('op-1', ['operator']);
+      const vault = first.security.vault;
+      const store = vault.store.bind(vault);
+      const refusedAt: number[] = [];
+      vault.store = (...args) => {
+        if (refusedAt.length === 3) return store(...args);
+        refusedAt.push(Date.now());
+        return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+      };
+      const clip = makeClip(1);
+      const response = await first.api.inject({ method: 'POST', url: '/v1/uploads?camera=bw1', headers: { ...bearer(operator), 'content-type': 'video/mp4' }, payload: clip });
+      const id = response.json<{ id: string }>().id;
+      const readJob = async () => (await first.api.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(operator) })).json<{ state: string; error: string | null; segmentId: string }>();
+      await vi.waitFor(async () => expect((await readJob()).state).toBe('done'), { timeout: 30_000, interval: 100 });
+      expect(refusedAt).toHaveLength(3);
+      // Delays of 100–200 ms, then 200–400 ms (equal jitter), on top of the job's run.
+      expect(refusedAt[1]! - refusedAt[0]!).toBeGreaterThanOrEqual(100);
+      expect(refusedAt[2]! - refusedAt[1]!).toBeGreaterThanOrEqual(200);
+      const job = await readJob();
+      expect(job.error).toBeNull();
+      const sidecar = JSON.parse(readFileSync(join(first.dataDir, 'spool', 'bw1', `${job.segmentId}.json`), 'utf8')) as { originals: { originalId: string }[] };
+      expect((await vault.open(sidecar.originals[0]?.originalId ?? '', { actor: 'test' })).equals(clip)).toBe(true);
+      expect(listing(join(first.dataDir, 'work', 'uploads'))).toEqual([]);
+    } finally {
+      await first.close();
+      removeDir(first.dataDir);
+    }
   });
 
   it('fails a waiting clip whose sealed key can no longer be unsealed, and removes it', async () => {

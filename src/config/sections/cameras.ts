@@ -69,6 +69,16 @@ export const camerasSection = z
       .describe(
         'Largest frame (width × height) of a live camera; a larger stream is refused (the camera shows the error and is retried with backoff). Memory grows with it: the look-ahead buffer holds about one second of frames (default 4K: 4096 × 2160).',
       ),
+    uploadRetryMinMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(3_600_000)
+      .default(60_000)
+      .describe(
+        'An upload job that the box could not finish (its redacted output or its original could not be written: a full disk, a refused vault) keeps its clip and runs again after this delay; the delay doubles per failed run of the same job (with jitter), up to uploadRetryMaxMs. A restart also runs it.',
+      ),
+    uploadRetryMaxMs: z.number().int().min(100).max(86_400_000).default(1_800_000).describe('Longest delay before an upload job the box could not finish runs again.'),
     uploadMaxAgeHours: z
       .number()
       .positive()
