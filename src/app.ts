@@ -21,6 +21,7 @@ import { GatewayError } from './shared/errors.js';
 import type { HoldPort, OutboxPort } from './shared/ports.js';
 import { MqttTopicSensorForwarder, OutboxSensorForwarder, type SensorForwarder } from './sensors/sensor-forwarders.js';
 import { SensorService } from './sensors/sensor-service.js';
+import { prepareDataDir } from './shared/data-dir.js';
 import type { Logger } from './shared/logger.js';
 import type { CameraKind, Principal, Role } from './shared/types.js';
 import { Registry } from 'prom-client';
@@ -204,6 +205,7 @@ export function createGateway(config: Readonly<Config>, logger: Logger, clock: C
   let stopped = false;
   return {
     async start() {
+      prepareDataDir(config.dataDir, logger);
       catalog = openCatalog(join(config.dataDir, 'catalog.db'));
       components = await composeApi(config, logger, clock, catalog);
       components.retention.sweeper.start();

@@ -12,7 +12,8 @@ export type CatalogDatabase = Database.Database;
  * applied in list order, each in its own transaction, and recorded in `schema_migrations`.
  */
 export function openCatalog(path: string, migrations: readonly Migration[] = MIGRATIONS): CatalogDatabase {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // The catalog's directory is the data directory: private to the gateway user when this creates it.
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
