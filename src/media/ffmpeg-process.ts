@@ -10,6 +10,16 @@ export interface ProcessExit {
 /** How much of stderr is kept for error messages: the end is where ffmpeg says why it stopped. */
 const STDERR_TAIL_BYTES = 4096;
 
+/** ffmpeg's bookkeeping line for repeats it folded: it says nothing about why the process stopped. */
+const REPEAT_NOTE = /^(\[[^\]]*\]\s*)?Last message repeated \d+ times?$/;
+
+/** The last three distinct lines of an ffmpeg stderr tail, credentials scrubbed, for a one-line error. */
+export function summarizeStderr(tail: string): string {
+  const lines = scrubUrlCredentials(tail).split('\n').map((line) => line.trim()).filter((line) => line !== '' && !REPEAT_NOTE.test(line));
+  const distinct = lines.filter((line, index) => line !== lines[index - 1]);
+  return distinct.slice(-3).join('; ');
+}
+
 /**
  * One ffmpeg/ffprobe child with its pipes, the tail of its stderr (credentials scrubbed) and a staged stop:
  * `q` on stdin (ffmpeg finishes the file and, for RTSP, sends TEARDOWN), then SIGTERM, then SIGKILL.
@@ -62,8 +72,7 @@ export class MediaProcess {
 
   /** The last lines ffmpeg wrote to stderr, credentials removed, on one line. */
   stderrSummary(): string {
-    const lines = scrubUrlCredentials(this.tail).split('\n').map((line) => line.trim()).filter((line) => line !== '');
-    return lines.slice(-3).join('; ');
+    return summarizeStderr(this.tail);
   }
 
   get running(): boolean {
