@@ -2,6 +2,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { OutboxStore } from '../catalog/outbox-store.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import { RepeatedFailureLog } from '../shared/repeated-failure.js';
 import type { OutboxItem, OutboxPort, StoragePressurePort } from '../shared/ports.js';
 import type { CircuitPolicy, RetryPolicy } from './delivery-policy.js';
 import { createDeliveryMetrics, OutboxWorker, type SinkHealth } from './outbox-worker.js';
@@ -67,6 +68,7 @@ export class UplinkService implements OutboxPort, StoragePressurePort {
   private readonly wakers = new Map<string, Waker>();
   private loops: Promise<void>[] = [];
   private spoolTimer: NodeJS.Timeout | undefined;
+  private readonly spoolCheckFailures: RepeatedFailureLog;
   private running = false;
 
   constructor(private readonly options: UplinkServiceOptions) {
@@ -77,6 +79,7 @@ export class UplinkService implements OutboxPort, StoragePressurePort {
       ...(options.random && { random: options.random }),
     }));
     this.registerBacklogGauges(options.registry);
+    this.spoolCheckFailures = new RepeatedFailureLog(options.logger, {}, 'spool check');
   }
 
   enqueue(item: OutboxItem): void {
@@ -168,12 +171,14 @@ export class UplinkService implements OutboxPort, StoragePressurePort {
   private async pump(worker: OutboxWorker): Promise<void> {
     const waker = new Waker();
     this.wakers.set(worker.sinkName, waker);
+    const failures = new RepeatedFailureLog(this.options.logger, { sink: worker.sinkName }, 'outbox delivery loop');
     while (this.running) {
       let batch = { delivered: 0, failed: 0 };
       try {
         batch = await worker.deliverDue();
+        failures.succeeded();
       } catch (error) {
-        this.options.logger.error({ sink: worker.sinkName, err: error }, 'outbox delivery loop failed; retrying after the poll interval');
+        failures.failed(error, 'retrying after the poll interval');
       }
       if (!this.running) break;
       if (batch.delivered > 0 && batch.failed === 0) continue;
@@ -200,8 +205,9 @@ export class UplinkService implements OutboxPort, StoragePressurePort {
   private checkSpool(): void {
     try {
       this.options.spool.check();
+      this.spoolCheckFailures.succeeded();
     } catch (error) {
-      this.options.logger.error({ err: error }, 'spool check failed; retrying at the next interval');
+      this.spoolCheckFailures.failed(error, 'retrying at the next interval');
     }
   }
 

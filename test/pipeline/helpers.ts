@@ -52,8 +52,14 @@ export function decodeLuma(path: string, width: number, height: number): Buffer[
   return frames;
 }
 
-/** A logger whose JSON lines are kept for assertions. */
-export function captureLogger(): { logger: Logger; messages: () => string[] } {
+export interface LogEntry {
+  readonly level: number;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+/** A logger whose JSON lines are kept for assertions (pino writes asynchronously: read them after a tick). */
+export function captureLogger(level = 'warn'): { logger: Logger; messages: () => string[]; entries: () => LogEntry[] } {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -61,5 +67,6 @@ export function captureLogger(): { logger: Logger; messages: () => string[] } {
       done();
     },
   });
-  return { logger: createLogger({ level: 'warn' }, sink), messages: () => lines.map((line) => (JSON.parse(line) as { msg: string }).msg) };
+  const entries = () => lines.map((line) => JSON.parse(line) as LogEntry);
+  return { logger: createLogger({ level }, sink), messages: () => entries().map((entry) => entry.msg), entries };
 }
