@@ -28,7 +28,8 @@ function fromFastifyError(error: FastifyError): Problem {
   const status = error.statusCode ?? 500;
   if (status === 413) return problemFor('PGW_ERR_PAYLOAD_TOO_LARGE', 'request body is larger than this route accepts');
   if (status === 429) return problemFor('PGW_ERR_RATE_LIMITED', 'too many requests; retry later');
-  if (status === 415) return { ...problemFor('PGW_ERR_BAD_REQUEST', error.message, 415), title: 'Unsupported media type' };
+  // Only JSON routes answer 415 (uploads take any media type).
+  if (status === 415) return { ...problemFor('PGW_ERR_BAD_REQUEST', 'send the request body as JSON (content-type: application/json)', 415), title: 'Unsupported media type' };
   if (status >= 400 && status < 500) return problemFor('PGW_ERR_BAD_REQUEST', error.message, status);
   return problemFor('PGW_ERR_INTERNAL', 'the gateway could not complete the request', 500);
 }

@@ -66,6 +66,9 @@ export async function buildServer(deps: ApiDependencies, options: ApiOptions): P
     keepAliveTimeout: 10_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
+  // Routes take JSON: a text body is refused as 415 rather than failing validation as "body must be object"
+  // (uploads accept any media type in their own scope).
+  app.removeContentTypeParser('text/plain');
   app.decorate('guards', createAuthGuards(deps.authenticator, deps.onAccessDenied));
   await app.register(helmet, {
     contentSecurityPolicy: {

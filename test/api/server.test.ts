@@ -27,6 +27,7 @@ async function build(): Promise<FastifyInstance> {
   );
   app.get('/guarded', { preHandler: app.guards.requireRole('admin') }, async () => ({ ok: true }));
   app.get('/operator', { preHandler: app.guards.requireRole('operator') }, async () => ({ ok: true }));
+  app.post('/echo', { preHandler: app.guards.requireRole('operator') }, async (request) => ({ body: request.body }));
   app.get('/boom', async () => {
     throw new Error('secret internal detail at /srv/app.ts:12');
   });
@@ -40,6 +41,17 @@ describe('API server', () => {
     expect(response.statusCode).toBe(404);
     expect(response.headers['content-type']).toContain('application/problem+json');
     expect(response.json()).toMatchObject({ status: 404, code: 'PGW_ERR_NOT_FOUND', instance: '/v1/nothing' });
+  });
+
+  it('refuses a body that is not JSON with 415 and a problem saying what to send', async () => {
+    const server = await build();
+    const headers = { authorization: 'Bearer operator' };
+    const text = await server.inject({ method: 'POST', url: '/echo', headers: { ...headers, 'content-type': 'text/plain' }, payload: 'hello' });
+    expect(text.statusCode).toBe(415);
+    expect(text.headers['content-type']).toContain('application/problem+json');
+    expect(text.json()).toMatchObject({ status: 415, title: 'Unsupported media type', detail: 'send the request body as JSON (content-type: application/json)' });
+    const json = await server.inject({ method: 'POST', url: '/echo', headers, payload: { a: 1 } });
+    expect(json.json()).toEqual({ body: { a: 1 } });
   });
 
   it('hides internals of unexpected errors', async () => {
