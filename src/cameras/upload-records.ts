@@ -19,8 +19,12 @@ export interface JobRecord {
   readonly sha256: string;
   /** The clip's file key, sealed by the vault's KEK (the clip lies on disk encrypted under it). */
   readonly sealedKey: SealedKey;
-  /** Starts at which the job was resumed; a clip that keeps bringing the gateway down is given up. */
-  readonly resumed?: number;
+  /**
+   * Runs of the job that the gateway went down during: counted when a run starts, taken back when the run ends
+   * without finishing the job for a reason other than the clip (a stop, a full disk). A clip that keeps bringing the
+   * gateway down is given up; restarts while the job waited, or runs a stop cut short, do not count.
+   */
+  readonly interruptedRuns?: number;
 }
 
 const JOB_ID = /^job_[0-9a-f]{24}$/;
@@ -80,6 +84,14 @@ export class UploadRecords implements SealedKeyHolder {
   /** Writes a record durably (fsynced file and directory) before anything relies on it. */
   write(record: JobRecord): void {
     writeFileDurably(this.recordPath(record.id), JSON.stringify(record), 0o600);
+  }
+
+  /** Rewrites job `id`'s record, under the lock (a re-sealing pass may have rewritten it since it was read); no-op when it is gone. */
+  update(id: string, change: (record: JobRecord) => JobRecord): Promise<void> {
+    return this.exclusive(async () => {
+      const record = await this.read(id);
+      if (record) this.write(change(record));
+    });
   }
 
   /** Runs `task` while no re-sealing pass and no other exclusive task runs. */

@@ -69,8 +69,8 @@ function sizeLimit(maxBytes: number, counter: { bytes: number; hash: Hash }): Tr
   });
 }
 
-/** A job resumed this many times without finishing is failed, so that one clip cannot stop every later start. */
-const MAX_RESUMES = 3;
+/** A job whose runs the gateway went down during this many times is failed, so that one clip cannot stop every later start. */
+const MAX_INTERRUPTED_RUNS = 3;
 
 /** Failures of the box rather than the clip: the redacted output or the original could not be written. */
 function notTheClipsFault(error: unknown): boolean {
@@ -182,16 +182,23 @@ export class UploadService {
   private async resumeJob(id: string): Promise<boolean> {
     const record = await this.options.records.read(id);
     if (record === undefined) return false;
-    const attempt = { ...record, resumed: (record.resumed ?? 0) + 1 };
-    if (attempt.resumed > MAX_RESUMES) {
-      await this.giveUp(attempt, `not finished after ${MAX_RESUMES} restarts of the gateway; the clip was discarded`);
+    if ((record.interruptedRuns ?? 0) >= MAX_INTERRUPTED_RUNS) {
+      await this.giveUp(record, `the gateway went down ${MAX_INTERRUPTED_RUNS} times while redacting it; the clip was discarded`);
       return false;
     }
-    const fileKey = await this.unsealOrGiveUp(attempt);
+    const fileKey = await this.unsealOrGiveUp(record);
     if (!fileKey) return false;
-    this.options.records.write(attempt);
-    this.enqueue(attempt, fileKey);
+    this.enqueue(record, fileKey);
     return true;
+  }
+
+  /** Counts a run of job `id` as interrupted (`+1`, as it starts) or takes that back (`-1`, when it ends cleanly without finishing). */
+  private async countRun(id: string, change: 1 | -1): Promise<void> {
+    try {
+      await this.options.records.update(id, (record) => ({ ...record, interruptedRuns: Math.max(0, (record.interruptedRuns ?? 0) + change) }));
+    } catch (error) {
+      throw new GatewayError('PGW_ERR_UNAVAILABLE', `the job record could not be written (${describeError(error)})`, { job: id }, { cause: error });
+    }
   }
 
   /** Runs a job the box could not finish again, unless storage is still under pressure (then it waits longer). */
@@ -311,7 +318,10 @@ export class UploadService {
     const path = this.clipPath(job.id);
     const output = join(this.dir, `${job.id}.mp4`);
     let outcome: { state: 'done' | 'failed'; error: string | null } = { state: 'done', error: null };
+    let counted = false;
     try {
+      await this.countRun(job.id, 1);
+      counted = true;
       const camera = this.options.camera(job.camera);
       const redactor = await this.options.redactor();
       const report = await redactor.redactFile(path, {
@@ -339,6 +349,7 @@ export class UploadService {
         // Cut short by the stop or by the box (full disk), not by the clip: its clip and record stay, and the job runs
         // again later or at the next start (an acknowledged clip may be the only copy).
         await rm(output, { force: true });
+        if (counted) await this.countRun(job.id, -1).catch((undo: unknown) => this.options.logger.warn({ job: job.id, err: undo }, 'upload job: its run could not be taken back as interrupted'));
         if (this.stopping.signal.aborted) Object.assign(job, { state: 'queued', framesDone: 0, error: null });
         else this.keepForRetry(job.id, describeError(error));
         return;

@@ -79,7 +79,34 @@ describe('body-worn upload jobs across a stop (no accepted clip is lost, no plai
     for (const segment of segments) expect(listing(spool)).toContain(segment.replace('.mp4', '.json'));
   });
 
-  it('gives a clip up after three restarts that did not finish it, so one clip cannot stop every later start', async () => {
+  it('counts only runs the gateway went down during: restarts while a job waits, and runs a stop cuts short, do not use up its tries', async () => {
+    const first = await openTestGateway(CONFIG);
+    const operator = await first.token('op-1', ['operator']);
+    // Long enough (600 frames) that the stop below cuts its run short.
+    const clip = makeClip(60, 'color');
+    const response = await first.api.inject({ method: 'POST', url: '/v1/uploads?camera=bw1', headers: { ...bearer(operator), 'content-type': 'video/mp4' }, payload: clip });
+    const id = response.json<{ id: string }>().id;
+    const recordPath = join(first.dataDir, 'work', 'uploads', `${id}.json`);
+    const interruptedRuns = () => (JSON.parse(readFileSync(recordPath, 'utf8')) as { interruptedRuns?: number }).interruptedRuns ?? 0;
+    // While it runs, the record says what a crash now would leave: one interrupted run.
+    await vi.waitFor(() => expect(first.uploads.service.job(id).state).toBe('running'), { timeout: 10_000, interval: 5 });
+    await vi.waitFor(() => expect(interruptedRuns()).toBe(1), { timeout: 5_000, interval: 5 });
+    await first.uploads.service.stop();
+    expect(first.uploads.service.job(id).state).toBe('queued');
+    expect(interruptedRuns()).toBe(0);
+    await first.close();
+    // Five restarts at which the job is queued but the gateway stops before running it.
+    for (let restart = 0; restart < 5; restart += 1) {
+      const waiting = await openTestGateway(CONFIG, first.dataDir);
+      await waiting.uploads.service.stop();
+      expect(await waiting.uploads.service.resume()).toBe(1);
+      await waiting.close();
+    }
+    expect(interruptedRuns()).toBe(0);
+    await expectRunAtNextStart(first.dataDir, id, clip);
+  });
+
+  it('gives a clip up after the gateway went down three times while redacting it, so one clip cannot stop every later start', async () => {
     const first = await openTestGateway(CONFIG);
     const operator = await first.token('op-1', ['operator']);
     // Stopped first, so the accepted job is recorded but never run.
@@ -90,13 +117,13 @@ describe('body-worn upload jobs across a stop (no accepted clip is lost, no plai
     const work = join(first.dataDir, 'work', 'uploads');
     const recordPath = join(work, `${id}.json`);
     expect(existsSync(recordPath)).toBe(true);
-    writeFileSync(recordPath, JSON.stringify({ ...JSON.parse(readFileSync(recordPath, 'utf8')), resumed: 3 }));
+    writeFileSync(recordPath, JSON.stringify({ ...JSON.parse(readFileSync(recordPath, 'utf8')), interruptedRuns: 3 }));
 
     const second = await openTestGateway(CONFIG, first.dataDir);
     try {
       expect(await second.uploads.service.resume()).toBe(0);
       const job = (await second.api.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: bearer(await second.token('op-1', ['operator'])) })).json<{ state: string; error: string }>();
-      expect(job).toMatchObject({ state: 'failed', error: 'not finished after 3 restarts of the gateway; the clip was discarded' });
+      expect(job).toMatchObject({ state: 'failed', error: 'the gateway went down 3 times while redacting it; the clip was discarded' });
       expect(listing(work)).toEqual([]);
       expect(listing(join(first.dataDir, 'spool', 'bw1')).filter((name) => name.endsWith('.mp4'))).toEqual([]);
     } finally {
