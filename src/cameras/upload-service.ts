@@ -55,7 +55,7 @@ export interface UploadOptions {
   readonly recordedAtMs?: number;
 }
 
-/** Jobs kept for `GET /v1/jobs/:id` after they finished. */
+/** How many jobs `GET /v1/jobs` keeps: beyond it the oldest finished one is forgotten (waiting jobs are always kept). */
 const JOBS_KEPT = 500;
 
 function sizeLimit(maxBytes: number, counter: { bytes: number; hash: Hash }): Transform {
@@ -303,6 +303,14 @@ export class UploadService {
     return { ...job };
   }
 
+  list(filter: { state?: UploadJob['state']; camera?: string }): UploadJob[] {
+    // Reversed first: jobs accepted within the same millisecond list the later one first.
+    return [...this.jobs.values()].reverse()
+      .filter((job) => (filter.state === undefined || job.state === filter.state) && (filter.camera === undefined || job.camera === filter.camera))
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map((job) => ({ ...job }));
+  }
+
   /** Waits for every queued job (tests). */
   async drain(): Promise<void> {
     await this.queue;
@@ -384,11 +392,15 @@ export class UploadService {
     job.segmentId = segmentId;
   }
 
+  /** Keeps the job for `GET /v1/jobs`: beyond JOBS_KEPT the oldest finished job is forgotten, never a waiting one. */
   private remember(job: UploadJob): void {
     this.jobs.set(job.id, job);
-    if (this.jobs.size > JOBS_KEPT) {
-      const oldest = this.jobs.keys().next().value;
-      if (oldest !== undefined) this.jobs.delete(oldest);
+    if (this.jobs.size <= JOBS_KEPT) return;
+    for (const [id, known] of this.jobs) {
+      if (known.state === 'done' || known.state === 'failed') {
+        this.jobs.delete(id);
+        return;
+      }
     }
   }
 }

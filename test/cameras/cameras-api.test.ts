@@ -243,5 +243,27 @@ describe('body-worn uploads (H6)', () => {
     });
     expect((await upload(makeClip(1), device, 'bw1')).statusCode).toBe(403);
     expect((await upload(makeClip(1), device, 'bw2')).statusCode).toBe(202);
+    // A device sees its own job by id, but not the list of every camera's jobs.
+    expect((await gw.api.inject({ method: 'GET', url: '/v1/jobs', headers: bearer(device) })).statusCode).toBe(403);
+  });
+
+  it('lists jobs newest first, by state and camera, for operators, admins and auditors', async () => {
+    await gw.uploads.service.drain();
+    const ids = [];
+    for (const camera of ['bw1', 'bw2', 'bw2']) {
+      ids.push((await upload(makeClip(1), operator, camera)).json<{ id: string }>().id);
+      gw.clock.advance(1000);
+    }
+    await gw.uploads.service.drain();
+    const list = async (query: string, token = operator) =>
+      (await gw.api.inject({ method: 'GET', url: `/v1/jobs${query}`, headers: bearer(token) })).json<{ jobs: { id: string; camera: string; state: string }[] }>().jobs;
+    const all = await list('');
+    expect(all.slice(0, 3).map((job) => job.id)).toEqual([...ids].reverse());
+    expect((await list('?camera=bw2&state=done')).slice(0, 2).map((job) => job.id)).toEqual([ids[2], ids[1]]);
+    expect((await list('?camera=bw2')).every((job) => job.camera === 'bw2')).toBe(true);
+    expect(await list('?state=running')).toEqual([]);
+    expect(await list('?limit=1', await gw.token('aud-1', ['auditor']))).toHaveLength(1);
+    const bad = await gw.api.inject({ method: 'GET', url: '/v1/jobs?state=stuck', headers: bearer(operator) });
+    expect(bad.statusCode).toBe(400);
   });
 });

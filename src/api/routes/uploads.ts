@@ -10,7 +10,11 @@ export interface UploadsApiService {
   readonly maxBytes: number;
   accept(principal: Principal, cameraId: string, body: Readable, options: { declaredBytes?: number; recordedAtMs?: number }): Promise<UploadJob>;
   job(id: string): UploadJob;
+  /** Jobs this gateway knows (the most recent 500 and every waiting one), newest first. */
+  list(filter: { state?: UploadJob['state']; camera?: string }): UploadJob[];
 }
+
+const JOB_STATES = ['queued', 'running', 'done', 'failed'] as const satisfies readonly UploadJob['state'][];
 
 const jobSchema = {
   type: 'object',
@@ -22,7 +26,7 @@ const jobSchema = {
       type: 'string', enum: ['request', 'container', 'upload'] satisfies RecordingTimeSource[],
       description: "How recordedAt is known: the request's recordedAt, the clip's own creation time, or the upload's arrival minus the clip's duration (no plausible time given).",
     },
-    state: { type: 'string', enum: ['queued', 'running', 'done', 'failed'] },
+    state: { type: 'string', enum: JOB_STATES, description: 'queued: waiting to run (with `error` when a fault of the box sent it back and it runs again later); running; done; failed (the clip was unusable).' },
     bytes: { type: 'integer' }, framesDone: { type: 'integer' }, framesExpected: { type: ['integer', 'null'] },
     progress: { type: ['number', 'null'], description: 'Share of frames done (0–1, three decimals), when the clip announces its frame count.' },
     error: { type: ['string', 'null'] }, segmentId: { type: ['string', 'null'] },
@@ -85,4 +89,18 @@ export const uploadsRoutes: FastifyPluginAsync<{ service: UploadsApiService }> =
       response: { 200: jobSchema },
     },
   }, async (request) => view(service.job((request.params as { id: string }).id)));
+  app.get('/v1/jobs', {
+    preValidation: app.guards.requireRole('operator', 'admin', 'auditor'),
+    schema: {
+      tags: ['uploads'], summary: 'Upload jobs, newest first (e.g. the queued ones waiting after a full disk)', security: [{ bearer: [] }],
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: { state: { type: 'string', enum: JOB_STATES }, camera: CAMERA_ID, limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+      },
+      response: { 200: { type: 'object', additionalProperties: false, required: ['jobs'], properties: { jobs: { type: 'array', items: jobSchema } } } },
+    },
+  }, async (request) => {
+    const { limit, ...filter } = request.query as { state?: UploadJob['state']; camera?: string; limit: number };
+    return { jobs: service.list(filter).slice(0, limit).map(view) };
+  });
 };
