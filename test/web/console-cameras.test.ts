@@ -6,7 +6,7 @@ import { composeApi, type Components } from '../../src/app.js';
 import { openCatalog, type CatalogDatabase } from '../../src/catalog/database.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/logger.js';
-import { removeDir, tempDir, testConfig } from '../access/security-fixtures.js';
+import { makeClip, removeDir, tempDir, testConfig } from '../access/security-fixtures.js';
 import { launchChromium, signIn, snap, watchPage } from './console-browser.js';
 
 /** Mean luma of a rectangle (fractions of the frame) of the preview image as the browser decoded it. */
@@ -107,6 +107,21 @@ describe('operator console: cameras in headless Chromium', () => {
     expect(camera.masks).toHaveLength(2);
     expect(camera.masks[1]).toEqual([[0.52, 0.5], [0.52, 0.52], [0.5, 0.52]]);
     await snap(page, 'camera-edit');
+    expect(problems).toEqual([]);
+  });
+
+  it('lists body-worn upload jobs with their state and segment, refreshed by itself', async () => {
+    await page.getByText('Body-worn upload jobs, newest first: no uploads since the gateway started.').waitFor();
+    const headers = { authorization: `Bearer ${operatorToken}` };
+    const added = await components.api.inject({ method: 'POST', url: '/v1/cameras', headers, payload: { id: 'bw-7', kind: 'bodyworn', source: 'upload', profile: 'none' } });
+    expect(added.statusCode).toBe(201);
+    const accepted = await components.api.inject({ method: 'POST', url: '/v1/uploads?camera=bw-7', headers: { ...headers, 'content-type': 'video/mp4' }, payload: makeClip(1) });
+    const id = accepted.json<{ id: string }>().id;
+    await components.uploads.service.drain();
+    const row = page.getByRole('table', { name: 'Body-worn upload jobs, newest first' }).getByRole('row', { name: new RegExp(id) });
+    await row.getByText('done').waitFor({ timeout: 10_000 });
+    expect(await row.getByText(/^bw-7-\d{8}T\d{9}Z-[0-9a-f]{8}$/).count()).toBe(1);
+    await snap(page, 'upload-jobs');
     expect(problems).toEqual([]);
   });
 });

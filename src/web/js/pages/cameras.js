@@ -2,6 +2,7 @@ import { api } from '../api.js';
 import { actionButton, clear, field, h, notice, onSubmit, pageHeading, problemView, section, select, table, unavailableOr } from '../dom.js';
 import { maskEditor } from '../mask-editor.js';
 import { playPreview, snapshotImage } from '../preview.js';
+import { uploadJobsPanel } from '../upload-jobs.js';
 
 const STATUS_REFRESH_MS = 3000;
 const DEFAULTS = { id: '', kind: 'stationary', source: '', profile: 'live', redactionStyle: 'pixelate', masks: [], retentionClass: 'standard', audio: { enabled: false, justification: '' }, enabled: true };
@@ -70,6 +71,14 @@ function statusCell(status) {
     status.lastError ? h('div', { class: 'hint' }, `Last error: ${status.lastError}`) : null];
 }
 
+/** Runs `tasks` every STATUS_REFRESH_MS until the page changes. */
+function refreshEvery(signal, ...tasks) {
+  const timer = setInterval(() => {
+    for (const task of tasks) void task();
+  }, STATUS_REFRESH_MS);
+  signal.addEventListener('abort', () => clearInterval(timer));
+}
+
 export function camerasPage(root, { signal }) {
   const output = h('div', { class: 'output', 'aria-live': 'polite' });
   const list = h('div');
@@ -120,11 +129,11 @@ export function camerasPage(root, { signal }) {
     ], cameras, 'no cameras yet.'));
     await refreshStates();
   };
-  const timer = setInterval(() => void refreshStates(), STATUS_REFRESH_MS);
-  signal.addEventListener('abort', () => clearInterval(timer));
+  const uploads = uploadJobsPanel(signal);
+  refreshEvery(signal, refreshStates, uploads.refresh);
   const add = h('button', { type: 'button' }, 'Add a camera');
   add.addEventListener('click', () => showForm(structuredClone(DEFAULTS)));
   root.append(...pageHeading('Cameras', 'Every camera the gateway redacts, its live state, and a redacted live preview. Originals never leave the box.'),
-    section('All cameras', h('div', { class: 'toolbar' }, add, actionButton('Refresh', output, reload)), output, list), detail);
+    section('All cameras', h('div', { class: 'toolbar' }, add, actionButton('Refresh', output, reload)), output, list), detail, uploads.panel);
   reload().catch((error) => clear(output, unavailableOr(error, 'The camera API')));
 }
