@@ -242,8 +242,14 @@ describe('body-worn uploads (H6)', () => {
       nowSec: Math.floor(gw.clock.now() / 1000), deviceId: 'bw2', scopes: ['upload'],
     });
     expect((await upload(makeClip(1), device, 'bw1')).statusCode).toBe(403);
-    expect((await upload(makeClip(1), device, 'bw2')).statusCode).toBe(202);
-    // A device sees its own job by id, but not the list of every camera's jobs.
+    const own = (await upload(makeClip(1), device, 'bw2')).json<{ id: string }>().id;
+    const other = (await upload(makeClip(1), operator, 'bw1')).json<{ id: string }>().id;
+    // A device sees its own camera's jobs by id, not another camera's, nor the list of every camera's jobs.
+    expect((await gw.api.inject({ method: 'GET', url: `/v1/jobs/${own}`, headers: bearer(device) })).json()).toMatchObject({ id: own, camera: 'bw2' });
+    const hidden = await gw.api.inject({ method: 'GET', url: `/v1/jobs/${other}`, headers: bearer(device) });
+    expect(hidden.statusCode).toBe(404);
+    expect(hidden.json()).toMatchObject({ detail: `no job ${other}` });
+    expect((await gw.api.inject({ method: 'GET', url: `/v1/jobs/${other}`, headers: bearer(operator) })).statusCode).toBe(200);
     expect((await gw.api.inject({ method: 'GET', url: '/v1/jobs', headers: bearer(device) })).statusCode).toBe(403);
   });
 

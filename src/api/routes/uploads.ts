@@ -88,7 +88,14 @@ export const uploadsRoutes: FastifyPluginAsync<{ service: UploadsApiService }> =
       params: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'string', pattern: '^job_[0-9a-f]{24}$' } } },
       response: { 200: jobSchema },
     },
-  }, async (request) => view(service.job((request.params as { id: string }).id)));
+  }, async (request) => {
+    const { id } = request.params as { id: string };
+    const job = service.job(id);
+    // A device sees only its own camera's jobs; another camera's job is as unknown to it as a missing one.
+    const { deviceId } = principalOf(request);
+    if (deviceId !== undefined && job.camera !== deviceId) throw new GatewayError('PGW_ERR_NOT_FOUND', `no job ${id}`, { job: id });
+    return view(job);
+  });
   app.get('/v1/jobs', {
     preValidation: app.guards.requireRole('operator', 'admin', 'auditor'),
     schema: {
