@@ -38,10 +38,6 @@ export class UploadRetries {
     this.attempts.delete(id);
   }
 
-  get waiting(): number {
-    return this.timers.size;
-  }
-
   stop(): void {
     this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
