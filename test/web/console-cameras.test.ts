@@ -9,10 +9,18 @@ import { silentLogger } from '../../src/shared/logger.js';
 import { makeClip, removeDir, tempDir, testConfig } from '../access/security-fixtures.js';
 import { launchChromium, signIn, snap, watchPage } from './console-browser.js';
 
-/** Mean luma of a rectangle (fractions of the frame) of the preview image as the browser decoded it. */
+/**
+ * Mean luma of a rectangle (fractions of the frame) of the preview image as the browser decoded it. It waits, inside
+ * the page, for a frame that has loaded and then reads it in the same task, so a frame swapped in meanwhile cannot
+ * leave it reading an image that is still loading.
+ */
 function lumaScript(alt: string, box: [number, number, number, number]): string {
-  return `(() => {
+  return `(async () => {
     const image = document.querySelector('img[alt="${alt}"]');
+    for (let tries = 0; !(image.complete && image.naturalWidth > 0); tries += 1) {
+      if (tries === 200) throw new Error('no preview frame loaded within 4 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const canvas = document.createElement('canvas');
     canvas.width = image.naturalWidth;
     canvas.height = image.naturalHeight;

@@ -38,6 +38,18 @@ export function takeFrames(buffer) {
   return { frames, rest };
 }
 
+/** Whether the image at `url` decodes (a damaged frame is skipped rather than shown). */
+async function decodes(url) {
+  const next = new Image();
+  next.src = url;
+  try {
+    await next.decode();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Shows the camera's redacted MJPEG preview in `image`. The stream needs the bearer token, which an
  * <img src> cannot send, so it is read with fetch and each frame becomes a blob URL.
@@ -58,6 +70,11 @@ export async function playPreview(cameraId, image, signal, onFrame) {
     const latest = frames.at(-1);
     if (!latest) continue;
     const url = URL.createObjectURL(new Blob([latest], { type: 'image/jpeg' }));
+    // Decoded before it is shown, so the element swaps frames at once instead of blanking while the next one loads.
+    if (!(await decodes(url))) {
+      URL.revokeObjectURL(url);
+      continue;
+    }
     image.src = url;
     if (shown) URL.revokeObjectURL(shown);
     shown = url;
