@@ -2,7 +2,7 @@ import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCipheriv } from 'node:crypto';
-import { newFileKey, readDecrypted } from '../../src/media/encrypted-file.js';
+import { fileKeyOf, readDecrypted } from '../../src/media/encrypted-file.js';
 import { createFileRedactor, type FileRedactor } from '../../src/pipeline/file-redactor.js';
 import { captureLogger, decodeLuma, ffmpeg, probe, SETTINGS, tempDir } from './helpers.js';
 
@@ -209,7 +209,9 @@ describe('file redaction through the frame loop', () => {
   it('redacts an input encrypted at rest (MP4 index at the end: ffmpeg seeks through the decryption)', async () => {
     const plain = join(dir, 'index-last.mp4');
     ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=3', '-c:v', 'libx264', '-preset', 'ultrafast', plain]);
-    const fileKey = newFileKey();
+    // A fixed key keeps the ciphertext, and so what ffprobe makes of it without the key, the same at every run: under
+    // random keys it took 11 of 1 500 ciphertexts for a stream without a picture and 2 for H.263 with one, which decodes.
+    const fileKey = fileKeyOf(Buffer.from('a5'.repeat(16) + '3c'.repeat(16), 'hex'));
     const cipher = createCipheriv('aes-128-cbc', fileKey.key, fileKey.iv);
     const sealed = join(dir, 'index-last.enc');
     writeFileSync(sealed, Buffer.concat([cipher.update(readFileSync(plain)), cipher.final()]));
@@ -221,7 +223,7 @@ describe('file redaction through the frame loop', () => {
     const sealedFrames = decodeLuma(fromSealed, 320, 240);
     expect(sealedFrames).toHaveLength(75);
     expect(sealedFrames).toEqual(decodeLuma(fromPlain, 320, 240));
-    // Without its key the file is random bytes: ffprobe either finds no format or guesses one (say, raw audio) without video.
+    // Without its key the file is noise: ffprobe finds no format in it, or one without a picture.
     await expect(redactor.redactFile(sealed, { outputPath: join(dir, 'no-key.mp4') })).rejects.toMatchObject({
       code: 'PGW_ERR_INPUT_INVALID',
       message: expect.stringMatching(/^index-last\.enc: (not a readable image or video|contains no video stream or image)/) as unknown,
