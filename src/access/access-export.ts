@@ -5,7 +5,8 @@ import type { CatalogDatabase } from '../catalog/database.js';
 import { writeSealedWorkFile } from '../media/encrypted-file.js';
 import type { MediaTools } from '../media/media-tools.js';
 import type { Clock } from '../shared/clock.js';
-import { describeError, GatewayError } from '../shared/errors.js';
+import { GatewayError } from '../shared/errors.js';
+import { recordingFailure } from './export-failure.js';
 import type { Principal } from '../shared/types.js';
 import type { SigningKey } from '../vault/signing-key.js';
 import type { OriginalRecord } from '../vault/originals-store.js';
@@ -147,15 +148,11 @@ export class ExportService {
   }
 
   /** The stream, then the signed manifest; a failure part-way is stored and audited, so the manifest request says why. */
-  private async *produce(principal: Principal, record: AccessRequestRecord, window: ExportWindow, segments: readonly OriginalRecord[], exportId: string): AsyncGenerator<Buffer> {
-    try {
-      yield* this.streamAndSign(principal, record, window, segments, exportId);
-    } catch (error) {
-      const reason = describeError(error);
+  private produce(principal: Principal, record: AccessRequestRecord, window: ExportWindow, segments: readonly OriginalRecord[], exportId: string): AsyncGenerator<Buffer> {
+    return recordingFailure(this.streamAndSign(principal, record, window, segments, exportId), (reason) => {
       this.access.store.failExport(exportId, reason);
       this.access.auditRequest(principal, 'access.export_fail', record, 'failure', { exportId, reason });
-      throw error;
-    }
+    });
   }
 
   private async *streamAndSign(principal: Principal, record: AccessRequestRecord, window: ExportWindow, segments: readonly OriginalRecord[], exportId: string): AsyncGenerator<Buffer> {

@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import type { CatalogDatabase } from '../catalog/database.js';
 import type { MediaTools } from '../media/media-tools.js';
 import type { Clock } from '../shared/clock.js';
-import { describeError, GatewayError } from '../shared/errors.js';
+import { GatewayError } from '../shared/errors.js';
+import { recordingFailure } from './export-failure.js';
 import type { AuditPort } from '../shared/ports.js';
 import { segmentStartOf, type SegmentSidecar } from '../shared/segments.js';
 import type { Principal } from '../shared/types.js';
@@ -131,19 +132,15 @@ export class PublicExportService {
    * The stream, then the signed manifest. A segment that fails its fixity check part-way stops the stream (the
    * client sees it cut short); the failure is recorded and audited, so the manifest request says why.
    */
-  private async *produce(principal: Principal, request: ExportRequestInfo, segments: readonly SpooledSegment[]): AsyncGenerator<Buffer> {
-    try {
-      yield* this.streamAndSign(principal, request, segments);
-    } catch (error) {
-      const reason = describeError(error);
+  private produce(principal: Principal, request: ExportRequestInfo, segments: readonly SpooledSegment[]): AsyncGenerator<Buffer> {
+    return recordingFailure(this.streamAndSign(principal, request, segments), (reason) => {
       const { db, audit } = this.options;
       db.prepare('UPDATE public_exports SET failure = ? WHERE id = ?').run(reason, request.exportId);
       audit.append({
         actor: principal.subject, role: principal.roles.join(','), action: 'public_export.fail', object: `public-export:${request.exportId}`, outcome: 'failure',
         details: { reference: request.reference, reason },
       });
-      throw error;
-    }
+    });
   }
 
   private async *streamAndSign(principal: Principal, request: ExportRequestInfo, segments: readonly SpooledSegment[]): AsyncGenerator<Buffer> {

@@ -22,6 +22,7 @@ import type { BackoffPolicy } from '../pipeline/reconnect-backoff.js';
 import { recordingTimeOf, type RecordingTime } from './recording-time.js';
 import type { JobRecord, UploadRecords } from './upload-records.js';
 import type { SegmentPublisher } from './segment-publisher.js';
+import { UploadJobTable } from './upload-jobs.js';
 import { UploadRetries } from './upload-retries.js';
 
 export interface UploadServiceOptions {
@@ -54,9 +55,6 @@ export interface UploadOptions {
   /** When recording started, by the device (epoch ms). */
   readonly recordedAtMs?: number;
 }
-
-/** How many jobs `GET /v1/jobs` keeps: beyond it the oldest finished one is forgotten (waiting jobs are always kept). */
-const JOBS_KEPT = 500;
 
 function sizeLimit(maxBytes: number, counter: { bytes: number; hash: Hash }): Transform {
   return new Transform({
@@ -101,7 +99,7 @@ async function syncFile(path: string): Promise<void> {
  * device was told it was accepted and may have deleted its own copy.
  */
 export class UploadService {
-  private readonly jobs = new Map<string, UploadJob>();
+  private readonly jobs = new UploadJobTable();
   private queue: Promise<void> = Promise.resolve();
   private readonly dir: string;
   /** Aborts the running job's redaction when the gateway stops. */
@@ -222,7 +220,7 @@ export class UploadService {
   /** The job stays queued with its clip and record, and runs again after its next backoff delay (or at the next start). */
   private keepForRetry(id: string, reason: string): void {
     const delayMs = this.retries.schedule(id, () => this.retry(id));
-    const job = this.jobs.get(id);
+    const job = this.jobs.live(id);
     if (job) Object.assign(job, { state: 'queued', framesDone: 0, error: `${reason}; the clip is kept and the job runs again in about ${Math.ceil(delayMs / 1000)} s` });
     this.options.logger.error({ job: id, camera: job?.camera, reason, retryInMs: delayMs }, 'upload job could not finish; its clip is kept and the job runs again');
   }
@@ -235,9 +233,7 @@ export class UploadService {
 
   private async giveUp(record: JobRecord, error: string): Promise<void> {
     this.options.logger.error({ job: record.id, camera: record.camera }, `upload job ${error}`);
-    const job = this.jobView(record);
-    Object.assign(job, { state: 'failed', error, finishedAt: this.options.clock.now() });
-    this.remember(job);
+    Object.assign(this.jobs.add(record), { state: 'failed', error, finishedAt: this.options.clock.now() });
     this.retries.forget(record.id);
     await this.options.records.remove(record.id);
     await rm(this.clipPath(record.id), { force: true });
@@ -263,17 +259,8 @@ export class UploadService {
     return recorded;
   }
 
-  private jobView(record: JobRecord): UploadJob {
-    return {
-      id: record.id, camera: record.camera, recordedAt: record.recorded.startMs, recordedAtSource: record.recorded.source,
-      state: 'queued', bytes: record.bytes, framesDone: 0, framesExpected: record.framesExpected, error: null, segmentId: null,
-      createdAt: record.createdAt, finishedAt: null,
-    };
-  }
-
   private enqueue(record: JobRecord, fileKey: FileKey): UploadJob {
-    const job = this.jobView(record);
-    this.remember(job);
+    const job = this.jobs.add(record);
     this.queue = this.queue.then(async () => {
       try {
         if (!this.stopping.signal.aborted) await this.run(job, record, fileKey);
@@ -298,17 +285,12 @@ export class UploadService {
   }
 
   job(id: string): UploadJob {
-    const job = this.jobs.get(id);
-    if (!job) throw new GatewayError('PGW_ERR_NOT_FOUND', `no job ${id}`, { job: id });
-    return { ...job };
+    return this.jobs.job(id);
   }
 
+  /** Jobs newest first (see UploadJobTable). */
   list(filter: { state?: UploadJob['state']; camera?: string }): UploadJob[] {
-    // Reversed first: jobs accepted within the same millisecond list the later one first.
-    return [...this.jobs.values()].reverse()
-      .filter((job) => (filter.state === undefined || job.state === filter.state) && (filter.camera === undefined || job.camera === filter.camera))
-      .sort((a, b) => b.createdAt - a.createdAt)
-      .map((job) => ({ ...job }));
+    return this.jobs.list(filter);
   }
 
   /** Waits for every queued job (tests). */
@@ -390,17 +372,5 @@ export class UploadService {
       timeSource: recorded.source,
     });
     job.segmentId = segmentId;
-  }
-
-  /** Keeps the job for `GET /v1/jobs`: beyond JOBS_KEPT the oldest finished job is forgotten, never a waiting one. */
-  private remember(job: UploadJob): void {
-    this.jobs.set(job.id, job);
-    if (this.jobs.size <= JOBS_KEPT) return;
-    for (const [id, known] of this.jobs) {
-      if (known.state === 'done' || known.state === 'failed') {
-        this.jobs.delete(id);
-        return;
-      }
-    }
   }
 }

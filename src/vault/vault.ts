@@ -131,7 +131,7 @@ export class Vault implements OriginalsPort, KeySealPort {
   }
 
   overlapping(cameraId: string, fromMs: number, toMs: number): { originalId: string; sha256: string; startMs: number; endMs: number }[] {
-    return this.store_.overlapping(cameraId, fromMs, toMs).map(({ originalId, sha256, startMs, endMs }) => ({ originalId, sha256, startMs, endMs }));
+    return this.store_.overlapping(cameraId, fromMs, toMs);
   }
 
   /** Live originals recorded before `beforeMs` (the retention sweeper's inventory). */

@@ -38,15 +38,15 @@ export function takeFrames(buffer) {
   return { frames, rest };
 }
 
-/** Whether the image at `url` decodes (a damaged frame is skipped rather than shown). */
-async function decodes(url) {
-  const next = new Image();
-  next.src = url;
+/** The image at `url`, decoded; null when it does not decode (a damaged frame). */
+async function decodedImage(url) {
+  const image = new Image();
+  image.src = url;
   try {
-    await next.decode();
-    return true;
+    await image.decode();
+    return image;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -71,7 +71,7 @@ export async function playPreview(cameraId, image, signal, onFrame) {
     if (!latest) continue;
     const url = URL.createObjectURL(new Blob([latest], { type: 'image/jpeg' }));
     // Decoded before it is shown, so the element swaps frames at once instead of blanking while the next one loads.
-    if (!(await decodes(url))) {
+    if ((await decodedImage(url)) === null) {
       URL.revokeObjectURL(url);
       continue;
     }
@@ -86,9 +86,7 @@ export async function playPreview(cameraId, image, signal, onFrame) {
 export async function snapshotImage(cameraId, signal) {
   const response = await api(`/v1/cameras/${encodeURIComponent(cameraId)}/preview.jpg`, { raw: true, signal });
   if (response.status === 204) return null;
-  const url = URL.createObjectURL(await response.blob());
-  const image = new Image();
-  image.src = url;
-  await image.decode();
+  const image = await decodedImage(URL.createObjectURL(await response.blob()));
+  if (image === null) throw new Error('the latest preview frame does not decode');
   return image;
 }
